@@ -202,6 +202,12 @@ impl Client {
             .ok_or_else(|| failure_in_2xx(&v, "manifest was not generated"))
     }
 
+    /// `POST manifests/print` with Shiprocket order ids; returns the manifest PDF URL.
+    pub async fn print_manifest(&self, order_ids: &[i64]) -> Result<String, Error> {
+        let v = self.call(&Req::post_json("manifests/print", &json!({ "order_ids": order_ids }))?).await?;
+        url_field(&v, "manifest_url").ok_or_else(|| failure_in_2xx(&v, "manifest could not be printed"))
+    }
+
     /// `POST orders/print/invoice` with Shiprocket order ids; returns the invoice PDF URL.
     pub async fn print_invoice(&self, order_ids: &[i64]) -> Result<String, Error> {
         let v = self
