@@ -1,1 +1,7 @@
-fn main() {}
+//! The `orderly` binary: parses the command line and hands over to [`orderly::cli`].
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    orderly::cli::main()
+}

@@ -1,0 +1,126 @@
+//! Start-up as a function: [`Application::build`] connects the store, binds the port (0 in tests)
+//! and assembles the router; [`Application::run`] serves until shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use orderly_store::{Store, StoreOptions};
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+
+/// Where "now" comes from; tests may substitute their own.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current instant (UTC).
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Configuration.
+    pub settings: Arc<Settings>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// A built, bound, not yet serving application.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (migrating it) and binds `settings.bind`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let store = Store::connect(
+            &settings.database_url,
+            StoreOptions {
+                max_connections: settings.database_max_connections,
+                migrate: true,
+            },
+        )
+        .await
+        .context("Failed to open the database")?;
+        Self::build_with_store(settings, store).await
+    }
+
+    /// Binds `settings.bind` over an already connected store.
+    pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("Failed to bind {}", settings.bind))?;
+        let state = AppState {
+            store,
+            settings: Arc::new(settings),
+            clock: Arc::new(SystemClock),
+        };
+        Ok(Application { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The shared state (tests use its store directly).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = crate::router::build(self.state.clone());
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server failed")?;
+        self.state.store.close().await;
+        Ok(())
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

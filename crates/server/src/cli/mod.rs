@@ -1,0 +1,129 @@
+//! The command line: `orderly serve | migrate | apikey | import | seed | demo | audit | shiprocket-sim`.
+
+mod apikey;
+mod audit;
+mod demo;
+mod import;
+mod seed;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+/// Orderly: order management and Shiprocket fulfilment.
+#[derive(Debug, Parser)]
+#[command(name = "orderly", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the JSON API and intake (ORDERLY_BIND, ORDERLY_DATABASE_URL, ORDERLY_INTAKE_SECRETS).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage API keys.
+    #[command(subcommand)]
+    Apikey(apikey::ApiKeyCommand),
+    /// Import OrderPlaced envelopes from a JSON Lines file, one per line.
+    Import(import::ImportArgs),
+    /// Insert realistic synthetic orders.
+    Seed(seed::SeedArgs),
+    /// Run Orderly on a local SQLite file with seeded orders and a synthetic checkout.
+    Demo(demo::DemoArgs),
+    /// Audit-log tools.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+}
+
+/// Parses arguments, runs the command, and maps failure to a non-zero exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    crate::install_crypto_provider();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(args) => demo::run(args).await,
+        other => {
+            let settings = Settings::from_env()?;
+            match other {
+                Command::Serve => serve(settings).await,
+                Command::Migrate => migrate(settings).await,
+                Command::Apikey(c) => apikey::run(c, &settings).await,
+                Command::Import(a) => import::run(a, &settings).await,
+                Command::Seed(a) => seed::run(a, &settings).await,
+                Command::Audit(c) => audit::run(c, &settings).await,
+                Command::Demo(_) => Ok(()),
+            }
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    if settings.intake_secrets.is_empty() {
+        tracing::warn!(
+            "ORDERLY_INTAKE_SECRETS is not set: signed OrderPlaced intake will refuse every event"
+        );
+    }
+    let app = crate::Application::build(settings).await?;
+    tracing::info!(addr = %app.local_addr()?, "serving");
+    app.run().await
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings, false).await?;
+    let ran = store.migrate().await?;
+    println!("{ran} migration(s) applied");
+    store.close().await;
+    Ok(())
+}
+
+/// Opens the configured database, optionally applying migrations.
+pub(crate) async fn open_store(
+    settings: &Settings,
+    migrate: bool,
+) -> anyhow::Result<orderly_store::Store> {
+    use anyhow::Context;
+    orderly_store::Store::connect(
+        &settings.database_url,
+        orderly_store::StoreOptions {
+            max_connections: settings.database_max_connections,
+            migrate,
+        },
+    )
+    .await
+    .context("Failed to open the database")
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("ORDERLY_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

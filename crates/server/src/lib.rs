@@ -1,0 +1,17 @@
+//! Orderly's server: configuration, the HTTP application (JSON API, intake), and the command line.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod router;
+pub mod search;
+pub mod signature;
+
+pub use app::{AppState, Application};
+pub use config::Settings;
+
+/// Installs the process-wide TLS crypto provider (ring) once; every HTTPS client needs it.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

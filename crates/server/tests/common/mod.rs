@@ -1,0 +1,130 @@
+//! The test harness: the real server on port 0 over a fresh database (SQLite or PostgreSQL),
+//! real HTTP through reqwest.
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
+
+use orderly::Settings;
+use orderly::config::Secret;
+use orderly_store::{Engine, Store, StoreOptions, testing};
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+
+pub const SECRET: &str = "test-intake-secret-0123456789";
+pub const NEXT_SECRET: &str = "next-intake-secret-0123456789";
+pub const OLD_SECRET: &str = "retired-intake-secret-0123456789";
+
+/// Generates `mod sqlite` and `mod postgres`, each with one `#[tokio::test]` per story.
+#[macro_export]
+macro_rules! stories {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(orderly_store::Engine::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(orderly_store::Engine::Postgres).await })*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> TestApp {
+        orderly::install_crypto_provider();
+        let database_url = testing::fresh_database(engine)
+            .await
+            .expect("fresh database");
+        let mut settings = Settings::local_defaults();
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        settings.database_url = database_url.clone();
+        settings.intake_secrets = vec![Secret::new(SECRET), Secret::new(NEXT_SECRET)];
+        let store = Store::connect(&database_url, StoreOptions::default())
+            .await
+            .expect("connect");
+        let app = orderly::Application::build_with_store(settings, store.clone())
+            .await
+            .expect("build");
+        let addr = app.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}"),
+            store,
+            client: reqwest::Client::new(),
+            database_url,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// POSTs `body` to the intake, signed now with the active secret.
+    pub async fn post_event(&self, body: &str) -> reqwest::Response {
+        let t = OffsetDateTime::now_utc().unix_timestamp();
+        self.post_event_signed(body, &orderly::signature::sign(SECRET, t, body.as_bytes()))
+            .await
+    }
+
+    pub async fn post_event_signed(&self, body: &str, signature: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/order-events"))
+            .header("content-type", "application/json")
+            .header("orderly-signature", signature)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn api_key(&self, scopes: &[&str]) -> String {
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        orderly_store::api_keys::create(&self.store, "test", &scopes, "test")
+            .await
+            .unwrap()
+            .key
+    }
+
+    pub async fn get_json(&self, path: &str, key: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A valid envelope for order `seq` as JSON text.
+pub fn envelope(seq: u64) -> serde_json::Value {
+    let mut synth = orderly_synth::Synth::new(seq);
+    let order = synth.order(
+        seq,
+        OffsetDateTime::now_utc() - time::Duration::minutes(seq as i64 % 1000),
+    );
+    synth.envelope(&order)
+}
