@@ -21,7 +21,10 @@ pub struct NewApiKey {
 
 impl std::fmt::Debug for NewApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewApiKey").field("prefix", &self.prefix).field("key", &"***").finish()
+        f.debug_struct("NewApiKey")
+            .field("prefix", &self.prefix)
+            .field("key", &"***")
+            .finish()
     }
 }
 
@@ -48,10 +51,23 @@ fn hash_key(key: &str) -> String {
 }
 
 /// Creates a key named `name` with `scopes` and records it in the audit log.
-pub async fn create(store: &Store, name: &str, scopes: &[String], actor: &str) -> Result<NewApiKey, StoreError> {
+pub async fn create(
+    store: &Store,
+    name: &str,
+    scopes: &[String],
+    actor: &str,
+) -> Result<NewApiKey, StoreError> {
     let mut rng = rand::thread_rng();
-    let prefix: String = (&mut rng).sample_iter(&Alphanumeric).take(8).map(char::from).collect();
-    let secret: String = (&mut rng).sample_iter(&Alphanumeric).take(40).map(char::from).collect();
+    let prefix: String = (&mut rng)
+        .sample_iter(&Alphanumeric)
+        .take(8)
+        .map(char::from)
+        .collect();
+    let secret: String = (&mut rng)
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect();
     let key = format!("ok_{prefix}_{secret}");
     let now = OffsetDateTime::now_utc();
     let mut tx = store.begin().await?;
@@ -85,10 +101,12 @@ pub async fn verify(store: &Store, presented: &str) -> Result<Option<ApiPrincipa
     let (Some("ok"), Some(prefix), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
         return Ok(None);
     };
-    let Some(row) = sqlx::query("SELECT name, key_hash, scopes FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL")
-        .bind(prefix)
-        .fetch_optional(store.reader())
-        .await?
+    let Some(row) = sqlx::query(
+        "SELECT name, key_hash, scopes FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL",
+    )
+    .bind(prefix)
+    .fetch_optional(store.reader())
+    .await?
     else {
         return Ok(None);
     };

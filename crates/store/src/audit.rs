@@ -120,11 +120,19 @@ pub async fn verify(store: &Store) -> Result<Verification, StoreError> {
         for r in &page {
             let seq: i64 = r.try_get("seq")?;
             if seq != expected_seq {
-                return Ok(broken(rows, seq, format!("expected entry {expected_seq}, found {seq} (rows missing)")));
+                return Ok(broken(
+                    rows,
+                    seq,
+                    format!("expected entry {expected_seq}, found {seq} (rows missing)"),
+                ));
             }
             let stored_prev: String = r.try_get("prev_hash")?;
             if stored_prev != prev {
-                return Ok(broken(rows, seq, "previous-hash link does not match".into()));
+                return Ok(broken(
+                    rows,
+                    seq,
+                    "previous-hash link does not match".into(),
+                ));
             }
             let hash = entry_hash(
                 &prev,
@@ -138,7 +146,11 @@ pub async fn verify(store: &Store) -> Result<Verification, StoreError> {
             );
             let stored: String = r.try_get("hash")?;
             if stored != hash {
-                return Ok(broken(rows, seq, "row content does not match its hash (edited)".into()));
+                return Ok(broken(
+                    rows,
+                    seq,
+                    "row content does not match its hash (edited)".into(),
+                ));
             }
             prev = hash;
             expected_seq += 1;
@@ -152,7 +164,11 @@ pub async fn verify(store: &Store) -> Result<Verification, StoreError> {
     let head_seq: i64 = head.try_get("seq")?;
     let head_hash: String = head.try_get("hash")?;
     if head_seq != expected_seq - 1 || head_hash != prev {
-        return Ok(broken(rows, head_seq, "the newest entries were removed".into()));
+        return Ok(broken(
+            rows,
+            head_seq,
+            "the newest entries were removed".into(),
+        ));
     }
     Ok(Verification { rows, broken: None })
 }
@@ -181,7 +197,11 @@ pub struct AuditRow {
 }
 
 /// The audit entries about one entity, oldest first.
-pub async fn for_entity(store: &Store, entity: &str, entity_id: &str) -> Result<Vec<AuditRow>, StoreError> {
+pub async fn for_entity(
+    store: &Store,
+    entity: &str,
+    entity_id: &str,
+) -> Result<Vec<AuditRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT seq, at, actor, action, detail FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
     )

@@ -52,7 +52,14 @@ pub async fn insert_orders(
     let mut inserted: HashMap<String, i64> = HashMap::with_capacity(orders.len());
     for (chunk_no, chunk) in orders.chunks(ORDERS_PER_STATEMENT).enumerate() {
         let offset = chunk_no * ORDERS_PER_STATEMENT;
-        insert_order_rows(&mut tx, chunk, &suspect[offset.min(suspect.len())..], now, &mut inserted).await?;
+        insert_order_rows(
+            &mut tx,
+            chunk,
+            &suspect[offset.min(suspect.len())..],
+            now,
+            &mut inserted,
+        )
+        .await?;
     }
     insert_item_rows(&mut tx, orders, &inserted).await?;
     insert_history_rows(&mut tx, orders, &inserted, actor).await?;
@@ -154,7 +161,12 @@ async fn insert_item_rows(
     let rows: Vec<(i64, usize, &orderly_domain::order::OrderItem)> = orders
         .iter()
         .filter_map(|o| inserted.get(o.order_number.as_str()).map(|id| (*id, o)))
-        .flat_map(|(id, o)| o.items.iter().enumerate().map(move |(n, item)| (id, n, item)))
+        .flat_map(|(id, o)| {
+            o.items
+                .iter()
+                .enumerate()
+                .map(move |(n, item)| (id, n, item))
+        })
         .collect();
     for chunk in rows.chunks(ITEMS_PER_STATEMENT) {
         let sql = format!(
@@ -188,7 +200,11 @@ async fn insert_history_rows(
 ) -> Result<(), StoreError> {
     let rows: Vec<(i64, i64)> = orders
         .iter()
-        .filter_map(|o| inserted.get(o.order_number.as_str()).map(|id| (*id, to_micros(o.placed_at))))
+        .filter_map(|o| {
+            inserted
+                .get(o.order_number.as_str())
+                .map(|id| (*id, to_micros(o.placed_at)))
+        })
         .collect();
     for chunk in rows.chunks(ITEMS_PER_STATEMENT) {
         let sql = format!(

@@ -74,7 +74,8 @@ pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
 
 /// Splits a migration file on `;` at line ends, dropping comments and blank statements.
 fn split_statements(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(";\n")
-        .map(str::trim)
-        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim().starts_with("--")))
+    sql.split(";\n").map(str::trim).filter(|s| {
+        s.lines()
+            .any(|l| !l.trim().is_empty() && !l.trim().starts_with("--"))
+    })
 }

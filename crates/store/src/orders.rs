@@ -5,7 +5,9 @@ mod list;
 mod place;
 mod read;
 
-pub use list::{Cursor, ListQuery, OrderPage, Search, View, count_all, count_by_status, count_ping, list};
+pub use list::{
+    Cursor, ListQuery, OrderPage, Search, View, count_all, count_by_status, count_ping, list,
+};
 pub use place::{IntakeOutcome, PlacedMeta, place};
 pub use read::{get, get_summary_by_id};
 

@@ -126,14 +126,13 @@ async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Store, Stor
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or(path);
-    if path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    StoreError::Migration(format!("cannot create {}: {e}", parent.display()))
-                })?;
-            }
-        }
+    let parent = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent.filter(|_| path != ":memory:") {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            StoreError::Migration(format!("cannot create {}: {e}", parent.display()))
+        })?;
     }
     let full = format!("sqlite://{path}?mode=rwc");
     let connect = AnyConnectOptions::from_str(&full)?;

@@ -18,7 +18,10 @@ pub async fn fresh_database(engine: Engine) -> Result<String, StoreError> {
         Engine::Sqlite => {
             let dir = std::env::temp_dir().join("orderly-tests");
             std::fs::create_dir_all(&dir).map_err(|e| StoreError::Migration(e.to_string()))?;
-            Ok(format!("sqlite://{}", dir.join(format!("{id}.db")).display()))
+            Ok(format!(
+                "sqlite://{}",
+                dir.join(format!("{id}.db")).display()
+            ))
         }
         Engine::Postgres => {
             sqlx::any::install_default_drivers();
@@ -26,7 +29,9 @@ pub async fn fresh_database(engine: Engine) -> Result<String, StoreError> {
             let mut conn = sqlx::AnyConnection::connect(&admin).await?;
             let name = format!("orderly_t_{id}");
             // The name is generated above from hex digits only; identifiers cannot be bound.
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await?;
             conn.close().await?;
             let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
             Ok(format!("{base}/{name}"))

@@ -13,7 +13,10 @@ async fn store(engine: Engine) -> Store {
 }
 
 fn order(seq: u64) -> NewOrder {
-    Synth::new(seq).order(seq, OffsetDateTime::now_utc() - time::Duration::minutes(seq as i64))
+    Synth::new(seq).order(
+        seq,
+        OffsetDateTime::now_utc() - time::Duration::minutes(seq as i64),
+    )
 }
 
 fn meta(event_id: &str) -> PlacedMeta<'_> {
@@ -57,17 +60,30 @@ async fn a_placed_order_is_stored_with_items_history_and_audit(engine: Engine) {
     let s = store(engine).await;
     let o = order(1);
     let out = orders::place(&s, &o, &meta("evt-1")).await.unwrap();
-    let IntakeOutcome::Created(summary) = out else { panic!("expected Created, got {out:?}") };
+    let IntakeOutcome::Created(summary) = out else {
+        panic!("expected Created, got {out:?}")
+    };
     assert_eq!(summary.status, "placed");
     assert_eq!(summary.total_paise, o.total.paise());
-    let detail = orders::get(&s, o.order_number.as_str()).await.unwrap().unwrap();
+    let detail = orders::get(&s, o.order_number.as_str())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(detail.items.len(), o.items.len());
     assert_eq!(detail.items[0].sku, o.items[0].sku);
     assert_eq!(detail.history.len(), 1);
     assert_eq!(detail.history[0].to, "placed");
-    assert_eq!(detail.shipping_address.pincode, o.shipping_address.pincode.as_str());
-    assert_eq!(detail.placed_at_micros(), orderly_store::to_micros(o.placed_at));
-    let entries = audit::for_entity(&s, "order", o.order_number.as_str()).await.unwrap();
+    assert_eq!(
+        detail.shipping_address.pincode,
+        o.shipping_address.pincode.as_str()
+    );
+    assert_eq!(
+        detail.placed_at_micros(),
+        orderly_store::to_micros(o.placed_at)
+    );
+    let entries = audit::for_entity(&s, "order", o.order_number.as_str())
+        .await
+        .unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].action, "order.placed");
 }
@@ -84,12 +100,21 @@ impl Micros for orders::OrderDetail {
 async fn a_redelivered_event_is_a_duplicate_and_stores_nothing_twice(engine: Engine) {
     let s = store(engine).await;
     let o = order(2);
-    assert!(matches!(orders::place(&s, &o, &meta("evt-2")).await.unwrap(), IntakeOutcome::Created(_)));
+    assert!(matches!(
+        orders::place(&s, &o, &meta("evt-2")).await.unwrap(),
+        IntakeOutcome::Created(_)
+    ));
     for _ in 0..3 {
-        assert!(matches!(orders::place(&s, &o, &meta("evt-2")).await.unwrap(), IntakeOutcome::Duplicate(_)));
+        assert!(matches!(
+            orders::place(&s, &o, &meta("evt-2")).await.unwrap(),
+            IntakeOutcome::Duplicate(_)
+        ));
     }
     assert_eq!(orders::count_all(&s).await.unwrap(), 1);
-    let detail = orders::get(&s, o.order_number.as_str()).await.unwrap().unwrap();
+    let detail = orders::get(&s, o.order_number.as_str())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(detail.history.len(), 1);
     assert_eq!(audit::verify(&s).await.unwrap().rows, 1);
 }
@@ -107,12 +132,18 @@ async fn a_different_order_under_a_stored_number_is_a_conflict_and_changes_nothi
     let s = store(engine).await;
     let o = order(4);
     orders::place(&s, &o, &meta("evt-4a")).await.unwrap();
-    let before = orders::get(&s, o.order_number.as_str()).await.unwrap().unwrap();
+    let before = orders::get(&s, o.order_number.as_str())
+        .await
+        .unwrap()
+        .unwrap();
     let mut changed = o.clone();
     changed.customer.name = "Someone Else".into();
     let out = orders::place(&s, &changed, &meta("evt-4b")).await.unwrap();
     assert!(matches!(out, IntakeOutcome::Conflict(_)), "{out:?}");
-    let after = orders::get(&s, o.order_number.as_str()).await.unwrap().unwrap();
+    let after = orders::get(&s, o.order_number.as_str())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(before, after);
     // The refused event id was not recorded: a corrected redelivery under it would still be judged on content.
     let again = orders::place(&s, &o, &meta("evt-4b")).await.unwrap();
@@ -133,7 +164,9 @@ async fn a_hundred_concurrent_identical_deliveries_store_one_order(engine: Engin
     let mut tasks = Vec::new();
     for _ in 0..100 {
         let (s, o) = (s.clone(), o.clone());
-        tasks.push(tokio::spawn(async move { orders::place(&s, &o, &meta("evt-7")).await }));
+        tasks.push(tokio::spawn(async move {
+            orders::place(&s, &o, &meta("evt-7")).await
+        }));
     }
     let mut created = 0;
     for t in tasks {
@@ -145,20 +178,38 @@ async fn a_hundred_concurrent_identical_deliveries_store_one_order(engine: Engin
     }
     assert_eq!(created, 1);
     assert_eq!(orders::count_all(&s).await.unwrap(), 1);
-    assert_eq!(audit::verify(&s).await.unwrap(), audit::Verification { rows: 1, broken: None });
+    assert_eq!(
+        audit::verify(&s).await.unwrap(),
+        audit::Verification {
+            rows: 1,
+            broken: None
+        }
+    );
 }
 
 async fn the_list_filters_searches_and_pages_without_gaps_or_repeats(engine: Engine) {
     let s = store(engine).await;
     let all: Vec<NewOrder> = (100..160).map(order).collect();
     let suspects = vec![None; all.len()];
-    assert_eq!(bulk::insert_orders(&s, &all, &suspects, "test").await.unwrap(), 60);
+    assert_eq!(
+        bulk::insert_orders(&s, &all, &suspects, "test")
+            .await
+            .unwrap(),
+        60
+    );
     // Page through everything, 7 at a time: newest first, no repeats, no gaps.
     let mut seen = Vec::new();
-    let mut q = ListQuery { limit: 7, ..ListQuery::default() };
+    let mut q = ListQuery {
+        limit: 7,
+        ..ListQuery::default()
+    };
     loop {
         let page = orders::list(&s, &q).await.unwrap();
-        seen.extend(page.orders.iter().map(|o| (o.placed_at, o.order_number.clone())));
+        seen.extend(
+            page.orders
+                .iter()
+                .map(|o| (o.placed_at, o.order_number.clone())),
+        );
         match page.next {
             Some(c) => q.cursor = Some(c),
             None => break,
@@ -172,25 +223,80 @@ async fn the_list_filters_searches_and_pages_without_gaps_or_repeats(engine: Eng
     assert_eq!(numbers.len(), 60);
 
     let target = &all[17];
-    let by = |search: Search| ListQuery { search: Some(search), limit: 25, ..ListQuery::default() };
+    let by = |search: Search| ListQuery {
+        search: Some(search),
+        limit: 25,
+        ..ListQuery::default()
+    };
     for search in [
-        Search { order_numbers: vec![target.order_number.as_str().to_string()], ..Search::default() },
-        Search { email: Some(target.customer.email.as_str().to_string()), ..Search::default() },
-        Search { phone: Some(target.customer.phone.as_str().to_string()), ..Search::default() },
+        Search {
+            order_numbers: vec![target.order_number.as_str().to_string()],
+            ..Search::default()
+        },
+        Search {
+            email: Some(target.customer.email.as_str().to_string()),
+            ..Search::default()
+        },
+        Search {
+            phone: Some(target.customer.phone.as_str().to_string()),
+            ..Search::default()
+        },
     ] {
         let page = orders::list(&s, &by(search.clone())).await.unwrap();
-        assert!(page.orders.iter().any(|o| o.order_number == target.order_number.as_str()), "{search:?}");
+        assert!(
+            page.orders
+                .iter()
+                .any(|o| o.order_number == target.order_number.as_str()),
+            "{search:?}"
+        );
     }
-    let placed = orders::list(&s, &ListQuery { status: Some("placed".into()), limit: 100, ..ListQuery::default() }).await.unwrap();
+    let placed = orders::list(
+        &s,
+        &ListQuery {
+            status: Some("placed".into()),
+            limit: 100,
+            ..ListQuery::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(placed.orders.len(), 60);
-    let shipped = orders::list(&s, &ListQuery { status: Some("shipped".into()), limit: 100, ..ListQuery::default() }).await.unwrap();
+    let shipped = orders::list(
+        &s,
+        &ListQuery {
+            status: Some("shipped".into()),
+            limit: 100,
+            ..ListQuery::default()
+        },
+    )
+    .await
+    .unwrap();
     assert!(shipped.orders.is_empty());
-    let failed = orders::list(&s, &ListQuery { view: Some(View::FailedShipments), limit: 100, ..ListQuery::default() }).await.unwrap();
+    let failed = orders::list(
+        &s,
+        &ListQuery {
+            view: Some(View::FailedShipments),
+            limit: 100,
+            ..ListQuery::default()
+        },
+    )
+    .await
+    .unwrap();
     assert!(failed.orders.is_empty());
     // A date range keeps exactly the orders inside it.
     let from = all[30].placed_at;
     let to = all[20].placed_at;
-    let ranged = orders::list(&s, &ListQuery { placed_from: Some(from), placed_to: Some(to), limit: 100, ..ListQuery::default() }).await.unwrap();
+    let ranged = orders::list(
+        &s,
+        &ListQuery {
+            placed_from: Some(from),
+            placed_to: Some(to),
+            limit: 100,
+            ..ListQuery::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(ranged.orders.len(), 10);
     let counts = orders::count_by_status(&s).await.unwrap();
     assert_eq!(counts, vec![("placed".to_string(), 60)]);
@@ -199,24 +305,42 @@ async fn the_list_filters_searches_and_pages_without_gaps_or_repeats(engine: Eng
 async fn the_audit_chain_verifies_and_detects_an_edited_row(engine: Engine) {
     let s = store(engine).await;
     for i in 0..5 {
-        orders::place(&s, &order(200 + i), &meta(&format!("evt-a{i}"))).await.unwrap();
+        orders::place(&s, &order(200 + i), &meta(&format!("evt-a{i}")))
+            .await
+            .unwrap();
     }
-    assert_eq!(audit::verify(&s).await.unwrap(), audit::Verification { rows: 5, broken: None });
-    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").execute(s.writer()).await.unwrap();
+    assert_eq!(
+        audit::verify(&s).await.unwrap(),
+        audit::Verification {
+            rows: 5,
+            broken: None
+        }
+    );
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
+        .execute(s.writer())
+        .await
+        .unwrap();
     let v = audit::verify(&s).await.unwrap();
     assert_eq!(v.broken.map(|b| b.0), Some(3));
 }
 
 async fn api_keys_verify_only_when_exact_and_carry_scopes(engine: Engine) {
     let s = store(engine).await;
-    let key = api_keys::create(&s, "reporting", &["orders:read".to_string()], "test").await.unwrap();
+    let key = api_keys::create(&s, "reporting", &["orders:read".to_string()], "test")
+        .await
+        .unwrap();
     let p = api_keys::verify(&s, &key.key).await.unwrap().unwrap();
     assert!(p.has_scope("orders:read"));
     assert!(!p.has_scope("orders:write"));
     let mut wrong = key.key.clone();
     wrong.push('x');
     assert!(api_keys::verify(&s, &wrong).await.unwrap().is_none());
-    assert!(api_keys::verify(&s, "ok_nope_nope").await.unwrap().is_none());
+    assert!(
+        api_keys::verify(&s, "ok_nope_nope")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(api_keys::verify(&s, "garbage").await.unwrap().is_none());
 }
 
@@ -224,14 +348,29 @@ async fn bulk_loading_skips_stored_orders_and_keeps_history(engine: Engine) {
     let s = store(engine).await;
     let batch: Vec<NewOrder> = (300..320).map(order).collect();
     let none = vec![None; batch.len()];
-    assert_eq!(bulk::insert_orders(&s, &batch, &none, "seed").await.unwrap(), 20);
-    assert_eq!(bulk::insert_orders(&s, &batch, &none, "seed").await.unwrap(), 0);
+    assert_eq!(
+        bulk::insert_orders(&s, &batch, &none, "seed")
+            .await
+            .unwrap(),
+        20
+    );
+    assert_eq!(
+        bulk::insert_orders(&s, &batch, &none, "seed")
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(orders::count_all(&s).await.unwrap(), 20);
-    let d = orders::get(&s, batch[5].order_number.as_str()).await.unwrap().unwrap();
+    let d = orders::get(&s, batch[5].order_number.as_str())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.items.len(), batch[5].items.len());
     assert_eq!(d.history.len(), 1);
     // A later single placement still gets a fresh id after bulk-assigned ones.
-    let out = orders::place(&s, &order(400), &meta("evt-400")).await.unwrap();
+    let out = orders::place(&s, &order(400), &meta("evt-400"))
+        .await
+        .unwrap();
     assert!(matches!(out, IntakeOutcome::Created(_)));
     assert_eq!(audit::verify(&s).await.unwrap().broken, None);
 }

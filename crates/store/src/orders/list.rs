@@ -120,7 +120,9 @@ pub async fn list(store: &Store, q: &ListQuery) -> Result<OrderPage, StoreError>
         Some(View::FailedShipments) => sql.text.push_str(" AND shipment_failed IS NOT NULL"),
         Some(View::SlaAtRisk { placed_before }) => {
             let p = sql.bind(Bind::Int(to_micros(placed_before)));
-            sql.text.push_str(&format!(" AND status IN ('placed', 'processing') AND placed_at < {p}"));
+            sql.text.push_str(&format!(
+                " AND status IN ('placed', 'processing') AND placed_at < {p}"
+            ));
         }
         None => {}
     }
@@ -140,12 +142,15 @@ pub async fn list(store: &Store, q: &ListQuery) -> Result<OrderPage, StoreError>
         }
         if let Some(awb) = &search.awb {
             let p = sql.bind(Bind::Text(awb.clone()));
-            alternatives.push(format!("id IN (SELECT order_id FROM shipments WHERE awb = {p})"));
+            alternatives.push(format!(
+                "id IN (SELECT order_id FROM shipments WHERE awb = {p})"
+            ));
         }
         if alternatives.is_empty() {
             sql.text.push_str(" AND 1 = 0");
         } else {
-            sql.text.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
+            sql.text
+                .push_str(&format!(" AND ({})", alternatives.join(" OR ")));
         }
     }
     if let Some(from) = q.placed_from {
@@ -159,10 +164,13 @@ pub async fn list(store: &Store, q: &ListQuery) -> Result<OrderPage, StoreError>
     if let Some(c) = q.cursor {
         let a = sql.bind(Bind::Int(c.placed_at));
         let b = sql.bind(Bind::Int(c.id));
-        sql.text.push_str(&format!(" AND (placed_at < {a} OR (placed_at = {a} AND id < {b}))"));
+        sql.text.push_str(&format!(
+            " AND (placed_at < {a} OR (placed_at = {a} AND id < {b}))"
+        ));
     }
     let p = sql.bind(Bind::Int(i64::from(limit) + 1));
-    sql.text.push_str(&format!(" ORDER BY placed_at DESC, id DESC LIMIT {p}"));
+    sql.text
+        .push_str(&format!(" ORDER BY placed_at DESC, id DESC LIMIT {p}"));
 
     let mut query = sqlx::query(&sql.text);
     for b in sql.binds {
@@ -172,7 +180,10 @@ pub async fn list(store: &Store, q: &ListQuery) -> Result<OrderPage, StoreError>
         };
     }
     let rows = query.fetch_all(store.reader()).await?;
-    let mut orders = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+    let mut orders = rows
+        .iter()
+        .map(summary_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let next = if orders.len() > limit as usize {
         orders.truncate(limit as usize);
         orders.last().map(|o| Cursor {
@@ -205,6 +216,8 @@ pub async fn count_ping(store: &Store) -> Result<(), StoreError> {
 /// How many orders are stored.
 pub async fn count_all(store: &Store) -> Result<i64, StoreError> {
     use sqlx::Row;
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM orders").fetch_one(store.reader()).await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM orders")
+        .fetch_one(store.reader())
+        .await?;
     Ok(row.try_get("n")?)
 }

@@ -38,7 +38,11 @@ pub enum IntakeOutcome {
 }
 
 /// Stores `order` unless it is already there. Lock contention is retried.
-pub async fn place(store: &Store, order: &NewOrder, meta: &PlacedMeta<'_>) -> Result<IntakeOutcome, StoreError> {
+pub async fn place(
+    store: &Store,
+    order: &NewOrder,
+    meta: &PlacedMeta<'_>,
+) -> Result<IntakeOutcome, StoreError> {
     let hash = order.content_hash();
     retry_busy(20, || async {
         let mut tx = store.begin().await?;
@@ -58,19 +62,22 @@ async fn place_in(
     hash: &str,
     meta: &PlacedMeta<'_>,
 ) -> Result<IntakeOutcome, StoreError> {
-    if let Some(seen) = sqlx::query("SELECT order_id, content_hash FROM processed_events WHERE event_id = $1")
-        .bind(meta.event_id)
-        .fetch_optional(&mut **tx)
-        .await?
+    if let Some(seen) =
+        sqlx::query("SELECT order_id, content_hash FROM processed_events WHERE event_id = $1")
+            .bind(meta.event_id)
+            .fetch_optional(&mut **tx)
+            .await?
     {
         let order_id: i64 = seen.try_get("order_id")?;
         let seen_hash: String = seen.try_get("content_hash")?;
-        let summary = read::get_summary_by_id(&mut **tx, order_id).await?;
-        return Ok(if seen_hash == hash && summary.order_number == order.order_number.as_str() {
-            IntakeOutcome::Duplicate(summary)
-        } else {
-            IntakeOutcome::EventIdReused(summary)
-        });
+        let summary = read::get_summary_by_id(tx, order_id).await?;
+        return Ok(
+            if seen_hash == hash && summary.order_number == order.order_number.as_str() {
+                IntakeOutcome::Duplicate(summary)
+            } else {
+                IntakeOutcome::EventIdReused(summary)
+            },
+        );
     }
     let now = to_micros(meta.received_at);
     let inserted = insert_order_row(tx, order, hash, now, meta.address_suspect.as_deref()).await?;
@@ -81,7 +88,7 @@ async fn place_in(
             .await?;
         let id: i64 = existing.try_get("id")?;
         let existing_hash: String = existing.try_get("content_hash")?;
-        let summary = read::get_summary_by_id(&mut **tx, id).await?;
+        let summary = read::get_summary_by_id(tx, id).await?;
         if existing_hash != hash {
             return Ok(IntakeOutcome::Conflict(summary));
         }
@@ -118,7 +125,7 @@ async fn place_in(
     )
     .await?;
     record_event(tx, meta, order_id, hash, now).await?;
-    let summary = read::get_summary_by_id(&mut **tx, order_id).await?;
+    let summary = read::get_summary_by_id(tx, order_id).await?;
     Ok(IntakeOutcome::Created(summary))
 }
 
@@ -208,7 +215,11 @@ pub(crate) async fn insert_order_row(
 }
 
 /// Inserts an order's lines.
-pub(crate) async fn insert_items(tx: &mut Tx<'_>, order_id: i64, o: &NewOrder) -> Result<(), StoreError> {
+pub(crate) async fn insert_items(
+    tx: &mut Tx<'_>,
+    order_id: i64,
+    o: &NewOrder,
+) -> Result<(), StoreError> {
     for (line_no, item) in o.items.iter().enumerate() {
         sqlx::query(
             "INSERT INTO order_items (order_id, line_no, sku, name, units, unit_price_paise, tax_rate_bps, tax_paise, hsn_code)

@@ -3,7 +3,10 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{AddressView, Flags, HistoryView, ItemView, OrderDetail, OrderSummary, PackageView, SUMMARY_COLUMNS};
+use super::{
+    AddressView, Flags, HistoryView, ItemView, OrderDetail, OrderSummary, PackageView,
+    SUMMARY_COLUMNS,
+};
 use crate::{Store, StoreError, from_micros};
 
 /// Builds a summary from a row selected with [`SUMMARY_COLUMNS`].
@@ -34,7 +37,10 @@ pub(crate) fn summary_from_row(r: &AnyRow) -> Result<OrderSummary, StoreError> {
 }
 
 /// The summary of the order with internal id `id`.
-pub async fn get_summary_by_id(conn: &mut AnyConnection, id: i64) -> Result<OrderSummary, StoreError> {
+pub async fn get_summary_by_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<OrderSummary, StoreError> {
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM orders WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
     summary_from_row(&row.ok_or(StoreError::NotFound)?)
@@ -49,13 +55,19 @@ pub async fn get(store: &Store, order_number: &str) -> Result<Option<OrderDetail
          FROM orders WHERE order_number = $1"
     );
     let mut conn = store.reader().acquire().await?;
-    let Some(r) = sqlx::query(&sql).bind(order_number).fetch_optional(&mut *conn).await? else {
+    let Some(r) = sqlx::query(&sql)
+        .bind(order_number)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
         return Ok(None);
     };
     let summary = summary_from_row(&r)?;
     let billing: Option<String> = r.try_get("billing_json")?;
     let billing_address = match billing {
-        Some(json) => Some(serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+        Some(json) => {
+            Some(serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        }
         None => None,
     };
     let items = sqlx::query(
