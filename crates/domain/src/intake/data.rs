@@ -95,7 +95,7 @@ fn customer(w: &mut Walker, data: &Map<String, Value>, base: &str) -> Option<Cus
     };
     let name = w.req_text(obj, &ptr, "name", NAME_MAX);
     let email = w.parsed(obj, &ptr, "email", Email::parse);
-    let phone = w.parsed(obj, &ptr, "phone", Phone::parse);
+    let phone = w.parsed_digits(obj, &ptr, "phone", Phone::parse);
     Some(Customer {
         id: id?,
         name: name?,

@@ -141,6 +141,29 @@ impl Walker {
         parse(s).map_err(|e| self.err(&ptr, e)).ok()
     }
 
+    /// Like [`Walker::parsed`], but a whole number is also accepted as its digits (phone numbers
+    /// sent as JSON numbers). Other types are reported without echoing the value.
+    pub(super) fn parsed_digits<T>(
+        &mut self,
+        obj: &Map<String, Value>,
+        base: &str,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let v = self.required(obj, base, key)?;
+        let ptr = join(base, key);
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) if n.is_u64() => n.to_string(),
+            Value::Number(_) => "not a whole number".to_owned(),
+            other => {
+                self.err(&ptr, format!("expected a string, got {}", describe(other)));
+                return None;
+            }
+        };
+        parse(&text).map_err(|e| self.err(&ptr, e)).ok()
+    }
+
     /// A required money field: an integer number of paise, 0..=[`MAX_PAISE`].
     pub(super) fn paise(
         &mut self,
