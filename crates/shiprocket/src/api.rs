@@ -204,8 +204,14 @@ impl Client {
 
     /// `POST manifests/print` with Shiprocket order ids; returns the manifest PDF URL.
     pub async fn print_manifest(&self, order_ids: &[i64]) -> Result<String, Error> {
-        let v = self.call(&Req::post_json("manifests/print", &json!({ "order_ids": order_ids }))?).await?;
-        url_field(&v, "manifest_url").ok_or_else(|| failure_in_2xx(&v, "manifest could not be printed"))
+        let v = self
+            .call(&Req::post_json(
+                "manifests/print",
+                &json!({ "order_ids": order_ids }),
+            )?)
+            .await?;
+        url_field(&v, "manifest_url")
+            .ok_or_else(|| failure_in_2xx(&v, "manifest could not be printed"))
     }
 
     /// `POST orders/print/invoice` with Shiprocket order ids; returns the invoice PDF URL.
@@ -287,6 +293,32 @@ impl Client {
             });
         }
         Ok(out)
+    }
+
+    /// `GET courier/track?order_id=` by OUR channel order id: one `Tracking` per shipment.
+    pub async fn track_order(
+        &self,
+        channel_order_id: &str,
+        channel_id: Option<i64>,
+    ) -> Result<Vec<Tracking>, Error> {
+        let mut req = Req::get("courier/track", "courier/track".to_owned());
+        req.query.push(("order_id", channel_order_id.to_owned()));
+        if let Some(c) = channel_id {
+            req.query.push(("channel_id", c.to_string()));
+        }
+        let v = self.call(&req).await?;
+        let entries = match &v {
+            Value::Array(a) => a.clone(),
+            Value::Object(_) => vec![v.clone()],
+            _ => Vec::new(),
+        };
+        entries
+            .into_iter()
+            .map(|e| match e.get("tracking_data") {
+                Some(d) => decode(d.clone()),
+                None => Err(undecodable(&e, "entry has no tracking_data")),
+            })
+            .collect()
     }
 
     /// `GET settings/company/pickup`: the account's pickup locations.

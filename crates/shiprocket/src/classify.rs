@@ -172,7 +172,8 @@ pub(crate) fn refusal(status: u16, message: String, v: &Value) -> Error {
         };
         return Error::Validation { message, fields };
     }
-    let missing = m.contains("not found") || m.contains("does not exist") || m.contains("not exists");
+    let missing =
+        m.contains("not found") || m.contains("does not exist") || m.contains("not exists");
     if missing && !m.contains("channel") {
         return Error::NotFound { message };
     }

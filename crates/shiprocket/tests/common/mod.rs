@@ -15,7 +15,10 @@ use base64::Engine as _;
 use shiprocket::{Client, ClientConfig};
 
 /// The fixtures folder.
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/shiprocket-fixtures");
+pub const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/shiprocket-fixtures"
+);
 
 /// A canned response.
 #[derive(Debug, Clone)]
@@ -28,7 +31,12 @@ pub struct Canned {
 
 impl Canned {
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        Self { status, body: body.into(), headers: Vec::new(), delay: Duration::ZERO }
+        Self {
+            status,
+            body: body.into(),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+        }
     }
 
     pub fn header(mut self, k: &'static str, v: impl Into<String>) -> Self {
@@ -44,16 +52,23 @@ impl Canned {
 
 /// Reads a fixture; the HTTP status comes from the file name (`name.<status>[-slug].json`).
 pub fn fixture(name: &str) -> Canned {
-    let body = std::fs::read(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let body =
+        std::fs::read(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
     let status_part = name.split('.').nth(1).unwrap_or_default();
-    let digits: String = status_part.chars().take_while(char::is_ascii_digit).collect();
-    let status = digits.parse().unwrap_or_else(|_| panic!("no status in {name}"));
+    let digits: String = status_part
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let status = digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no status in {name}"));
     Canned::new(status, body)
 }
 
 /// Reads a fixture as JSON.
 pub fn fixture_json(name: &str) -> serde_json::Value {
-    let body = std::fs::read(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let body =
+        std::fs::read(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
     serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -80,6 +95,8 @@ pub struct StubState {
     pub fallback: Mutex<Option<Canned>>,
     pub seen: Mutex<Vec<Seen>>,
     pub logins: AtomicU32,
+    /// Bodies of the login requests.
+    pub login_bodies: Mutex<Vec<Vec<u8>>>,
     /// Lifetime of issued tokens in seconds (default 10 days).
     pub token_ttl_secs: Mutex<Option<u64>>,
     /// Login answers this instead of a token, when set.
@@ -95,13 +112,18 @@ pub struct Stub {
 impl Stub {
     pub async fn start() -> Stub {
         let state = Arc::new(StubState::default());
-        let app = axum::Router::new().fallback(handle).with_state(Arc::clone(&state));
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Stub { base_url: format!("http://{addr}/v1/external"), state }
+        Stub {
+            base_url: format!("http://{addr}/v1/external"),
+            state,
+        }
     }
 
     /// Serves `c` for every request from now on.
@@ -145,7 +167,10 @@ impl Stub {
 /// An unsigned JWT with the given `exp`.
 pub fn jwt(exp: u64) -> String {
     let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     format!(
         "{}.{}.c2ln",
         e.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
@@ -162,12 +187,16 @@ async fn handle(
 ) -> Response {
     if uri.path().ends_with("/auth/login") {
         let n = state.logins.fetch_add(1, Ordering::SeqCst) + 1;
+        state.login_bodies.lock().unwrap().push(body.to_vec());
         let overridden = state.login_override.lock().unwrap().clone();
         if let Some(c) = overridden {
             return respond(c).await;
         }
         let ttl = state.token_ttl_secs.lock().unwrap().unwrap_or(864_000);
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         let token = format!("{}-{n}", jwt(now + ttl));
         let body = serde_json::json!({"id": 7, "first_name": "API", "email": "api@orderly.test", "company_id": 25149, "token": token});
         return respond(Canned::new(200, body.to_string())).await;
