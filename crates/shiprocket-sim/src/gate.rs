@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -54,7 +54,12 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// The gate itself.
 pub async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
-    let path = req.uri().path().to_owned();
+    // Inside the nested router the URI lost its "/v1/external" prefix; log the original.
+    let path = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().path(), |o| o.0.path())
+        .to_owned();
     let key = endpoint_key(&path).to_owned();
     let token = bearer(req.headers()).map(str::to_owned);
 
@@ -284,5 +289,6 @@ mod tests {
             "courier/track/awb"
         );
         assert_eq!(endpoint_key("/v1/external/shipments/99"), "shipments");
+        assert_eq!(endpoint_key("/auth/login"), "auth/login");
     }
 }
