@@ -20,7 +20,9 @@ pub mod dates;
 pub mod error;
 pub mod flex;
 mod limiter;
+mod ops;
 pub mod status;
+mod token;
 pub mod types;
 
 pub use breaker::BreakerState;
