@@ -88,7 +88,7 @@ impl Default for SimConfig {
             password: "sim-password".to_owned(),
             webhook_url: None,
             webhook_token: None,
-            wallet_balance_paise: 1_00_000 * 100,
+            wallet_balance_paise: 10_000_000, // ₹1,00,000
             unserviceable: DEFAULT_UNSERVICEABLE
                 .iter()
                 .map(|p| (*p).to_owned())

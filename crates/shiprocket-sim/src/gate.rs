@@ -74,8 +74,10 @@ pub async fn gate(State(app): State<App>, req: Request, next: Next) -> Response 
             match after {
                 After::Nothing => resp,
                 After::Timeout(hold) => {
+                    // Log now: the client usually hangs up during the hold, which drops this future.
+                    log(&app, &method, &path, 504);
                     tokio::time::sleep(hold).await;
-                    respond::nginx(504)
+                    return respond::nginx(504);
                 }
                 After::Malformed => garble(resp).await,
             }
@@ -86,16 +88,20 @@ pub async fn gate(State(app): State<App>, req: Request, next: Next) -> Response 
         h.insert("x-ratelimit-limit", HeaderValue::from(limit));
         h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
     }
+    log(&app, &method, &path, resp.status().as_u16());
+    resp
+}
+
+fn log(app: &App, method: &str, path: &str, status: u16) {
     let entry = CallLogEntry {
-        method,
-        path,
-        status: resp.status().as_u16(),
+        method: method.to_owned(),
+        path: path.to_owned(),
+        status,
     };
     app.calls
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(entry);
-    resp
 }
 
 type Decision = (Option<Response>, After, Duration, Option<(u32, u32)>);

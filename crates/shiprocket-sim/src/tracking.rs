@@ -308,11 +308,11 @@ pub async fn flush(app: &App) {
         let mut batch: Vec<(OffsetDateTime, String, Value)> = Vec::new();
         for c in st.consignments.values_mut() {
             let due = c.due(now).len();
-            if url.is_some() {
-                if let Some(o) = orders.get(c.order) {
-                    for i in c.webhooks_sent..due {
-                        batch.push((c.scans[i].at, c.awb.clone(), payload(c, o, i)));
-                    }
+            if url.is_some()
+                && let Some(o) = orders.get(c.order)
+            {
+                for i in c.webhooks_sent..due {
+                    batch.push((c.scans[i].at, c.awb.clone(), payload(c, o, i)));
                 }
             }
             c.webhooks_sent = c.webhooks_sent.max(due);

@@ -24,7 +24,9 @@ async fn receiver() -> (String, Inbox) {
         post(move |headers: HeaderMap, body: axum::Json<Value>| {
             let sink = sink.clone();
             async move {
-                let key = headers.get("x-api-key").map(|v| v.to_str().unwrap().to_owned());
+                let key = headers
+                    .get("x-api-key")
+                    .map(|v| v.to_str().unwrap().to_owned());
                 sink.lock().unwrap().push((key, body.0));
                 "ok"
             }
@@ -39,7 +41,10 @@ async fn receiver() -> (String, Inbox) {
 async fn walk(api: &Api, awb: &str, hours: u64, steps: usize) -> Vec<i64> {
     let mut seen = vec![api.track_status(awb).await];
     for _ in 0..steps {
-        api.sim.control().advance_clock(Duration::from_secs(hours * 3600)).await;
+        api.sim
+            .control()
+            .advance_clock(Duration::from_secs(hours * 3600))
+            .await;
         let s = api.track_status(awb).await;
         if seen.last() != Some(&s) {
             seen.push(s);
@@ -54,10 +59,17 @@ async fn tracking_moves_only_with_the_controlled_clock_along_the_forward_path() 
     let (_, sid) = api.create_order("T-1", "400070").await;
     let awb = api.assign(sid).await;
     let before = api.get(&format!("courier/track/awb/{awb}")).await;
-    assert_eq!(before.json["tracking_data"]["track_status"], 0, "no scans before pickup");
+    assert_eq!(
+        before.json["tracking_data"]["track_status"], 0,
+        "no scans before pickup"
+    );
     api.pickup(sid).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(api.track_status(&awb).await, 3, "wall-clock time does not move the simulation");
+    assert_eq!(
+        api.track_status(&awb).await,
+        3,
+        "wall-clock time does not move the simulation"
+    );
     let seen = walk(&api, &awb, 1, 24 * 6).await;
     assert_eq!(seen, vec![3, 19, 42, 6, 18, 38, 17, 7]);
     let t = api.get(&format!("courier/track/shipment/{sid}")).await;
@@ -67,9 +79,17 @@ async fn tracking_moves_only_with_the_controlled_clock_along_the_forward_path() 
     assert_eq!(acts[0]["sr-status"], "7", "newest first");
     assert_eq!(acts[0]["sr-status-label"], "DELIVERED");
     assert_eq!(acts.last().unwrap()["sr-status"], "NA");
-    assert_eq!(data["track_url"], format!("https://shiprocket.co//tracking/{awb}"));
+    assert_eq!(
+        data["track_url"],
+        format!("https://shiprocket.co//tracking/{awb}")
+    );
     assert!(data["shipment_track"][0]["delivered_date"].is_string());
-    let many = api.post("courier/track/awbs", &json!({"awbs": [awb, "123456712345"]})).await;
+    let many = api
+        .post(
+            "courier/track/awbs",
+            &json!({"awbs": [awb, "123456712345"]}),
+        )
+        .await;
     assert_eq!(many.json.as_object().unwrap().len(), 1);
     assert_eq!(many.json[&awb]["tracking_data"]["shipment_status"], 7);
     let by_order = api.get("courier/track?order_id=T-1").await;
@@ -77,13 +97,22 @@ async fn tracking_moves_only_with_the_controlled_clock_along_the_forward_path() 
 }
 
 #[tokio::test]
-async fn a_full_ndr_share_fails_one_delivery_then_delivers_and_a_full_rto_share_returns_to_origin() {
-    let api = Api::start(SimConfig { ndr_share: 1.0, ..config() }).await;
+async fn a_full_ndr_share_fails_one_delivery_then_delivers_and_a_full_rto_share_returns_to_origin()
+{
+    let api = Api::start(SimConfig {
+        ndr_share: 1.0,
+        ..config()
+    })
+    .await;
     let (_, _, awb) = api.shipped("N-1", "400070").await;
     let seen = walk(&api, &awb, 2, 12 * 8).await;
     assert_eq!(seen, vec![3, 19, 42, 6, 18, 38, 17, 21, 17, 7]);
 
-    let api = Api::start(SimConfig { rto_share: 1.0, ..config() }).await;
+    let api = Api::start(SimConfig {
+        rto_share: 1.0,
+        ..config()
+    })
+    .await;
     let (_, _, awb) = api.shipped("R-1", "400070").await;
     let seen = walk(&api, &awb, 2, 12 * 9).await; // 9 days: the token lives 10
     assert_eq!(seen, vec![3, 19, 42, 6, 18, 38, 17, 21, 9, 46, 41, 10]);
@@ -92,14 +121,24 @@ async fn a_full_ndr_share_fails_one_delivery_then_delivers_and_a_full_rto_share_
 #[tokio::test]
 async fn each_scan_is_posted_as_a_webhook_with_the_api_key_in_order() {
     let (url, inbox) = receiver().await;
-    let cfg = SimConfig { webhook_url: Some(url), webhook_token: Some("hook-secret".into()), ..config() };
+    let cfg = SimConfig {
+        webhook_url: Some(url),
+        webhook_token: Some("hook-secret".into()),
+        ..config()
+    };
     let api = Api::start(cfg).await;
     let (oid, _, awb) = api.shipped("WH-1", "400070").await;
-    api.sim.control().advance_clock(Duration::from_secs(6 * 86400)).await;
+    api.sim
+        .control()
+        .advance_clock(Duration::from_secs(6 * 86400))
+        .await;
     let got = inbox.lock().unwrap().clone();
     assert!(got.len() >= 8, "{}", got.len());
     assert!(got.iter().all(|(k, _)| k.as_deref() == Some("hook-secret")));
-    let ids: Vec<i64> = got.iter().map(|(_, b)| b["shipment_status_id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = got
+        .iter()
+        .map(|(_, b)| b["shipment_status_id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids.last(), Some(&7));
     let last = &got.last().unwrap().1;
     assert_eq!(last["awb"], awb.as_str());
@@ -107,8 +146,14 @@ async fn each_scan_is_posted_as_a_webhook_with_the_api_key_in_order() {
     assert_eq!(last["order_id"], "WH-1");
     assert_eq!(last["current_status"], "DELIVERED");
     assert_eq!(last["current_status_id"], 7);
-    let transit = got.iter().find(|(_, b)| b["shipment_status_id"] == 18).unwrap();
-    assert_eq!(transit.1["current_status_id"], 20, "current_status_id is in the order code space");
+    let transit = got
+        .iter()
+        .find(|(_, b)| b["shipment_status_id"] == 18)
+        .unwrap();
+    assert_eq!(
+        transit.1["current_status_id"], 20,
+        "current_status_id is in the order code space"
+    );
     let ts = last["current_timestamp"].as_str().unwrap();
     assert_eq!(ts.len(), 19);
     assert_eq!(&ts[2..3], " ");
@@ -122,8 +167,21 @@ async fn each_scan_is_posted_as_a_webhook_with_the_api_key_in_order() {
 #[tokio::test]
 async fn webhook_urls_containing_shiprocket_keywords_are_refused() {
     let api = Api::start(config()).await;
-    assert!(api.sim.control().set_webhook("http://127.0.0.1:1/hooks/shiprocket", None).is_err());
-    assert!(api.sim.control().set_webhook("http://127.0.0.1:1/hooks/tracking", Some("k")).is_ok());
-    let bad = SimConfig { webhook_url: Some("http://127.0.0.1:1/sr".into()), ..config() };
+    assert!(
+        api.sim
+            .control()
+            .set_webhook("http://127.0.0.1:1/hooks/shiprocket", None)
+            .is_err()
+    );
+    assert!(
+        api.sim
+            .control()
+            .set_webhook("http://127.0.0.1:1/hooks/tracking", Some("k"))
+            .is_ok()
+    );
+    let bad = SimConfig {
+        webhook_url: Some("http://127.0.0.1:1/sr".into()),
+        ..config()
+    };
     assert!(shiprocket_sim::Simulator::spawn(bad).await.is_err());
 }

@@ -225,12 +225,12 @@ pub async fn cancel_awbs(State(app): State<App>, body: Bytes) -> Response {
     for awb in &awbs {
         cancel_consignment(st, awb, now);
         let order = st.consignments.get(awb).map(|c| c.order);
-        if let Some(o) = order.and_then(|i| st.orders.get_mut(i)) {
-            if o.awb.as_deref() == Some(awb.as_str()) {
-                o.awb = None;
-                o.label_url = None;
-                o.manifest_url = None;
-            }
+        if let Some(o) = order.and_then(|i| st.orders.get_mut(i))
+            && o.awb.as_deref() == Some(awb.as_str())
+        {
+            o.awb = None;
+            o.label_url = None;
+            o.manifest_url = None;
         }
     }
     respond::json(
