@@ -25,9 +25,9 @@ enum After {
 /// The endpoint key of a path: "/v1/external/courier/track/awb/123" → "courier/track/awb".
 pub fn endpoint_key(path: &str) -> &str {
     let p = path
-        .strip_prefix("/v1/external/")
+        .strip_prefix("/v1/external")
         .unwrap_or(path)
-        .trim_end_matches('/');
+        .trim_matches('/');
     for param in [
         "courier/track/awb/",
         "courier/track/shipment/",
