@@ -25,6 +25,18 @@ fn main() {
         std::hint::black_box(synth.envelope(&o));
     }
     let env_secs = t.elapsed().as_secs_f64();
+    let bodies: Vec<Vec<u8>> = (0..m)
+        .map(|seq| {
+            let o = synth.order(seq, start_at);
+            serde_json::to_vec(&synth.envelope(&o)).unwrap_or_default()
+        })
+        .collect();
+    let t = Instant::now();
+    let accepted = bodies
+        .iter()
+        .filter(|b| orderly_domain::intake::parse_order_placed(b).is_ok())
+        .count();
+    let parse_secs = t.elapsed().as_secs_f64();
     println!(
         "{n} orders in {order_secs:.2} s ({:.0}/s), total value {}",
         n as f64 / order_secs,
@@ -33,5 +45,9 @@ fn main() {
     println!(
         "{m} orders + envelopes in {env_secs:.2} s ({:.0}/s)",
         m as f64 / env_secs
+    );
+    println!(
+        "{accepted}/{m} envelopes parsed and validated in {parse_secs:.2} s ({:.0}/s)",
+        m as f64 / parse_secs
     );
 }

@@ -93,6 +93,15 @@ fn the_mix_of_orders_looks_like_a_real_d2c_brand() {
         })
         .count();
     assert!(metro > n as usize * 2 / 5, "metro share {metro}");
+    for o in &orders {
+        let Some(pkg) = o.package else { continue };
+        let items_g: u32 = o
+            .items
+            .iter()
+            .map(|i| PRODUCTS.iter().find(|p| p.sku == i.sku).unwrap().weight_g * i.units)
+            .sum();
+        assert_eq!(pkg.weight_g, Some(items_g + 60));
+    }
     let products: HashSet<_> = orders
         .iter()
         .flat_map(|o| o.items.iter().map(|i| &i.sku))
