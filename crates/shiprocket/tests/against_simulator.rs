@@ -182,7 +182,9 @@ async fn cancelling_an_order_and_an_awb_works_and_a_cancelled_id_is_flagged() {
         .await
         .unwrap();
     let awb = c.assign_awb(b.shipment_id, None).await.unwrap();
-    c.cancel_awbs(&[awb.awb_code.clone()]).await.unwrap();
+    c.cancel_awbs(std::slice::from_ref(&awb.awb_code))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
