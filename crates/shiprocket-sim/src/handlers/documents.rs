@@ -138,13 +138,13 @@ pub async fn manifest(State(app): State<App>, body: Bytes) -> Response {
     respond::json(200, &json!({"status": 1, "manifest_url": url}))
 }
 
-/// POST manifests/print.
+/// POST manifests/print (any non-array `order_ids`, even "", is the foreach 500).
 pub async fn print_manifest(State(app): State<App>, body: Bytes) -> Response {
     let v = respond::body(&body);
-    let items: &[Value] = match respond::list(&v, "order_ids") {
-        List::NotArray => return respond::foreach_500(),
-        List::Missing => &[],
-        List::Items(items) => items,
+    let items: &[Value] = match v.get("order_ids") {
+        Some(Value::Array(items)) => items,
+        None | Some(Value::Null) => &[],
+        Some(_) => return respond::foreach_500(),
     };
     let st = app.lock();
     let url = items

@@ -44,12 +44,12 @@ pub async fn by_shipment(State(app): State<App>, Path(id): Path<String>) -> Resp
     respond::json(200, &body)
 }
 
-/// POST courier/track/awbs (max 50; unknown AWBs are left out).
+/// POST courier/track/awbs (max 50; unknown AWBs are left out; no array, even from a body that is
+/// not JSON, is PHP's foreach 500).
 pub async fn by_awbs(State(app): State<App>, body: Bytes) -> Response {
     let v = respond::body(&body);
     let items: &[Value] = match respond::list(&v, "awbs") {
-        List::NotArray => return respond::foreach_500(),
-        List::Missing => &[],
+        List::NotArray | List::Missing => return respond::foreach_500(),
         List::Items(items) => items,
     };
     if items.len() > 50 {
