@@ -181,7 +181,7 @@ impl Client {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
-            if matches!(err, Error::Unauthorized { .. }) && req.auth && !relogged {
+            if matches!(err, Error::Unauthorized { .. }) && used_token.is_some() && !relogged {
                 relogged = true;
                 self.invalidate(used_token.as_ref());
                 tracing::info!(

@@ -92,6 +92,7 @@ async fn bad_credentials_are_unauthorized_and_never_echo_the_password() {
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert!(!format!("{err:?} {} {c:?}", err.ops_message()).contains("hunter2"));
     assert!(stub.seen().is_empty(), "no API call without a token");
+    assert_eq!(stub.logins(), 1, "refused credentials are not retried");
 }
 
 #[tokio::test]
