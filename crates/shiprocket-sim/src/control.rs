@@ -128,48 +128,31 @@ impl SimControl {
         self.app.webhooks_failed.load(Ordering::Relaxed)
     }
 
-    /// Every call answered so far, in order.
+    /// The calls answered so far, in order (the last 100 000; `count`/`counts` are exact).
     pub fn calls(&self) -> Vec<CallLogEntry> {
-        self.app
-            .calls
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.app.log().entries()
     }
 
-    /// Forgets the call log.
+    /// Forgets the call log and the counts.
     pub fn clear_calls(&self) {
-        self.app
-            .calls
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        self.app.log().clear();
     }
 
     /// Calls whose path ends with `path_suffix` (e.g. "orders/create/adhoc"), any status.
     pub fn count(&self, path_suffix: &str) -> usize {
         let suffix = path_suffix.trim_end_matches('/');
-        self.app
-            .calls
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-            .filter(|c| c.path.trim_end_matches('/').ends_with(suffix))
-            .count()
+        let log = self.app.log();
+        log.by_path()
+            .filter(|(p, _)| p.trim_end_matches('/').ends_with(suffix))
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// Calls per endpoint key (e.g. "courier/track/awb").
     pub fn counts(&self) -> BTreeMap<String, usize> {
         let mut out = BTreeMap::new();
-        for c in self
-            .app
-            .calls
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
-            *out.entry(gate::endpoint_key(&c.path).to_owned())
-                .or_insert(0) += 1;
+        for (path, n) in self.app.log().by_path() {
+            *out.entry(gate::endpoint_key(path).to_owned()).or_insert(0) += n;
         }
         out
     }

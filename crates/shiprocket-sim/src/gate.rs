@@ -12,7 +12,6 @@ use serde_json::json;
 
 use crate::App;
 use crate::respond;
-use crate::state::CallLogEntry;
 
 /// What happens after the handler ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,15 +92,7 @@ pub async fn gate(State(app): State<App>, req: Request, next: Next) -> Response 
 }
 
 fn log(app: &App, method: &str, path: &str, status: u16) {
-    let entry = CallLogEntry {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        status,
-    };
-    app.calls
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(entry);
+    app.log().push(method, path, status);
 }
 
 type Decision = (Option<Response>, After, Duration, Option<(u32, u32)>);

@@ -4,6 +4,7 @@
 //! Start it with [`Simulator::spawn`] in tests, or `orderly shiprocket-sim --bind 127.0.0.1:PORT`
 //! (see [`SimArgs`] and [`run`]). See `SIMULATOR.md` for what it reproduces and what it does not.
 
+mod calllog;
 mod clock;
 mod config;
 mod control;
@@ -37,7 +38,7 @@ pub use state::CallLogEntry;
 /// Shared by every handler: the world behind one mutex, plus things that need no lock.
 pub(crate) struct Shared {
     state: Mutex<state::State>,
-    calls: Mutex<Vec<CallLogEntry>>,
+    calls: Mutex<calllog::CallLog>,
     public_base: String,
     http: reqwest::Client,
     flush_lock: tokio::sync::Mutex<()>,
@@ -57,6 +58,13 @@ impl Shared {
     /// Locks the world (a poisoned lock is still usable: every section leaves it consistent).
     pub(crate) fn lock(&self) -> MutexGuard<'_, state::State> {
         self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Locks the call log.
+    pub(crate) fn log(&self) -> MutexGuard<'_, calllog::CallLog> {
+        self.calls
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -101,7 +109,7 @@ impl Simulator {
         let control_endpoint = config.control_endpoint;
         let shared: App = Arc::new(Shared {
             state: Mutex::new(state::State::new(config)),
-            calls: Mutex::new(Vec::new()),
+            calls: Mutex::new(calllog::CallLog::default()),
             public_base: format!("http://{addr}"),
             http,
             flush_lock: tokio::sync::Mutex::new(()),
@@ -235,4 +243,36 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         .context("Failed to wait for Ctrl-C")?;
     sim.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::SimArgs;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sim: SimArgs,
+    }
+
+    #[test]
+    fn sim_args_parse_with_defaults_and_overrides() {
+        let cli = Cli::parse_from(["orderly", "--seed", "3", "--real-time", "60"]);
+        assert_eq!(cli.sim.bind.to_string(), "127.0.0.1:8090");
+        assert_eq!(cli.sim.seed, Some(3));
+        assert_eq!(cli.sim.real_time, Some(60.0));
+        assert!(!cli.sim.enforce_rate_limit);
+    }
+
+    #[test]
+    fn the_config_debug_output_redacts_the_password_and_webhook_token() {
+        let cfg = super::SimConfig {
+            webhook_token: Some("tok-123".into()),
+            ..Default::default()
+        };
+        let text = format!("{cfg:?}");
+        assert!(!text.contains("sim-password") && !text.contains("tok-123"));
+    }
 }

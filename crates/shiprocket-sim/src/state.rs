@@ -172,7 +172,6 @@ pub struct RateWindow {
 }
 
 /// The whole mutable world.
-#[derive(Debug)]
 pub struct State {
     /// Live configuration (knobs change it).
     pub cfg: SimConfig,
@@ -206,6 +205,19 @@ pub struct State {
     pub consignments: HashMap<String, Consignment>,
     /// Monotonic sequences.
     pub seq: Sequences,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No secrets, tokens or PII: counts only.
+        f.debug_struct("State")
+            .field("now", &self.now())
+            .field("tokens", &self.tokens.len())
+            .field("wallet_paise", &self.wallet_paise)
+            .field("orders", &self.orders.len())
+            .field("awbs", &self.consignments.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Id sequences (bases derived from the seed).
