@@ -44,6 +44,12 @@ fn failure_in_2xx(v: &Value, fallback: &str) -> Error {
     refusal(200, message, v)
 }
 
+/// Shiprocket's per-call limit for multi-AWB tracking.
+const MAX_TRACK_AWBS: usize = 50;
+
+/// Shiprocket's per-call limit for AWB cancellation.
+const MAX_CANCEL_AWBS: usize = 2000;
+
 fn url_field(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(value_to_string)
 }
@@ -232,14 +238,14 @@ impl Client {
         }
     }
 
-    /// `POST orders/cancel/shipment/awbs` (asynchronous on Shiprocket's side; max 2000 AWBs).
+    /// `POST orders/cancel/shipment/awbs` (asynchronous on Shiprocket's side). Sent in chunks of
+    /// 2000, Shiprocket's limit per call.
     pub async fn cancel_awbs(&self, awbs: &[String]) -> Result<(), Error> {
-        self.call(&Req::post_json(
-            "orders/cancel/shipment/awbs",
-            &json!({ "awbs": awbs }),
-        )?)
-        .await
-        .map(|_| ())
+        for chunk in awbs.chunks(MAX_CANCEL_AWBS) {
+            let req = Req::post_json("orders/cancel/shipment/awbs", &json!({ "awbs": chunk }))?;
+            self.call(&req).await?;
+        }
+        Ok(())
     }
 
     /// `GET courier/track/awb/{awb}`. No scans yet is `Ok` with `track_status == false`.
@@ -254,36 +260,35 @@ impl Client {
         decode(data)
     }
 
-    /// `POST courier/track/awbs` (max 50). Every requested AWB gets an entry; one Shiprocket does
-    /// not know is `Err(Error::NotFound)`, one that does not decode is `Err(Error::Undecodable)`.
+    /// `POST courier/track/awbs`, in chunks of 50 (Shiprocket's limit). Every requested AWB gets an
+    /// entry; one Shiprocket does not know is `Err(Error::NotFound)`, one that does not decode is
+    /// `Err(Error::Undecodable)`. A failed chunk fails the whole call.
     pub async fn track_awbs(
         &self,
         awbs: &[String],
     ) -> Result<HashMap<String, Result<Tracking, Error>>, Error> {
-        let v = self
-            .call(&Req::post_json(
-                "courier/track/awbs",
-                &json!({ "awbs": awbs }),
-            )?)
-            .await?;
-        let obj = match &v {
-            Value::Object(m) => m.clone(),
-            Value::Null => serde_json::Map::new(),
-            Value::Array(a) if a.is_empty() => serde_json::Map::new(),
-            other => {
-                return Err(undecodable(
-                    other,
-                    "multi-AWB tracking response is not an object",
-                ));
-            }
-        };
         let mut out: HashMap<String, Result<Tracking, Error>> = HashMap::with_capacity(awbs.len());
-        for (awb, entry) in obj {
-            let t = match entry.get("tracking_data") {
-                Some(d) => decode(d.clone()),
-                None => Err(undecodable(&entry, "entry has no tracking_data")),
+        for chunk in awbs.chunks(MAX_TRACK_AWBS) {
+            let req = Req::post_json("courier/track/awbs", &json!({ "awbs": chunk }))?;
+            let v = self.call(&req).await?;
+            let obj = match v {
+                Value::Object(m) => m,
+                Value::Null => serde_json::Map::new(),
+                Value::Array(a) if a.is_empty() => serde_json::Map::new(),
+                other => {
+                    return Err(undecodable(
+                        &other,
+                        "multi-AWB tracking response is not an object",
+                    ));
+                }
             };
-            out.insert(awb, t);
+            for (awb, entry) in obj {
+                let t = match entry.get("tracking_data") {
+                    Some(d) => decode(d.clone()),
+                    None => Err(undecodable(&entry, "entry has no tracking_data")),
+                };
+                out.insert(awb, t);
+            }
         }
         for awb in awbs {
             out.entry(awb.clone()).or_insert_with(|| {

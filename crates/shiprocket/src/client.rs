@@ -273,7 +273,11 @@ impl Client {
         let (status, result) = self.exchange(req, timeout, token).await;
         match &result {
             Ok(_) => inner.breaker.on_success(),
-            Err(Error::RateLimited { .. }) => {}
+            Err(Error::RateLimited { retry_after }) => {
+                inner
+                    .limiter
+                    .pause(retry_after.unwrap_or(inner.cfg.backoff_base));
+            }
             Err(e) if e.is_retryable() => inner.breaker.on_failure(),
             Err(_) => inner.breaker.on_success(),
         }

@@ -17,16 +17,21 @@ struct Bucket {
 }
 
 /// A token bucket shared by every clone of a client. Waiters reserve a slot, then sleep.
+/// A server 429 pauses every caller (even with an unlimited bucket) until its `Retry-After`.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     bucket: Option<Mutex<Bucket>>,
+    paused_until: Mutex<Option<Instant>>,
 }
 
 impl RateLimiter {
     /// `rpm` 0 or ≥ 1,000,000 disables limiting.
     pub(crate) fn new(rpm: u32) -> Self {
         if rpm == 0 || rpm >= UNLIMITED_RPM {
-            return Self { bucket: None };
+            return Self {
+                bucket: None,
+                paused_until: Mutex::new(None),
+            };
         }
         let capacity = f64::from((rpm / 12).max(1));
         Self {
@@ -36,14 +41,41 @@ impl RateLimiter {
                 per_sec: f64::from(rpm) / 60.0,
                 last: Instant::now(),
             })),
+            paused_until: Mutex::new(None),
         }
+    }
+
+    /// Holds every caller back until `retry_after` from now (after a server 429).
+    pub(crate) fn pause(&self, retry_after: Duration) {
+        let until = Instant::now() + retry_after;
+        let mut g = match self.paused_until.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if g.is_none_or(|cur| cur < until) {
+            *g = Some(until);
+        }
+    }
+
+    fn pause_left(&self) -> Duration {
+        let g = match self.paused_until.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        g.map_or(Duration::ZERO, |until| {
+            until.saturating_duration_since(Instant::now())
+        })
     }
 
     /// Reserves one request slot and returns how long to wait before sending, or `Err(wait)`
     /// without reserving when the wait would exceed `max_wait`.
     pub(crate) fn reserve(&self, max_wait: Duration) -> Result<Duration, Duration> {
+        let paused = self.pause_left();
+        if paused > max_wait {
+            return Err(paused);
+        }
         let Some(bucket) = &self.bucket else {
-            return Ok(Duration::ZERO);
+            return Ok(paused);
         };
         let mut b = match bucket.lock() {
             Ok(g) => g,
@@ -54,11 +86,12 @@ impl RateLimiter {
         b.tokens = (b.tokens + elapsed * b.per_sec).min(b.capacity);
         b.last = now;
         let after = b.tokens - 1.0;
-        let wait = if after >= 0.0 {
+        let bucket_wait = if after >= 0.0 {
             Duration::ZERO
         } else {
             Duration::from_secs_f64(-after / b.per_sec)
         };
+        let wait = bucket_wait.max(paused);
         if wait > max_wait {
             return Err(wait);
         }
@@ -98,6 +131,22 @@ mod tests {
         assert_eq!(l.reserve(Duration::ZERO), Ok(Duration::ZERO));
         assert!(l.reserve(Duration::from_secs(1)).is_err());
         tokio::time::advance(Duration::from_secs(5)).await;
+        assert_eq!(l.reserve(Duration::ZERO), Ok(Duration::ZERO));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_429_pauses_every_caller_even_when_unlimited() {
+        let l = RateLimiter::new(0);
+        l.pause(Duration::from_secs(2));
+        assert_eq!(
+            l.reserve(Duration::from_secs(1)),
+            Err(Duration::from_secs(2))
+        );
+        assert_eq!(
+            l.reserve(Duration::from_secs(5)),
+            Ok(Duration::from_secs(2))
+        );
+        tokio::time::advance(Duration::from_secs(2)).await;
         assert_eq!(l.reserve(Duration::ZERO), Ok(Duration::ZERO));
     }
 

@@ -323,3 +323,50 @@ async fn the_observer_sees_every_attempt_with_endpoint_status_and_outcome() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_server_429_holds_back_other_callers_of_the_same_client() {
+    let stub = Stub::start().await;
+    stub.then(
+        Canned::new(
+            429,
+            r#"{"message":"You have exceeded the API call rate limit"}"#,
+        )
+        .header("retry-after", "1"),
+    );
+    stub.always(fixture(OK_PICKUPS));
+    let c = stub.client();
+    c.login().await.unwrap();
+    let started = Instant::now();
+    let first = {
+        let c = c.clone();
+        tokio::spawn(async move { c.pickup_locations().await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    c.pickup_locations().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "the second caller waited out the pause: {:?}",
+        started.elapsed()
+    );
+    first.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn multi_awb_tracking_is_sent_in_chunks_of_fifty() {
+    let stub = Stub::start().await;
+    stub.always(fixture("courier-track-awbs.200.json"));
+    let awbs: Vec<String> = (0..120).map(|i| format!("AWB{i:04}")).collect();
+    let m = stub.client().track_awbs(&awbs).await.unwrap();
+    let sizes: Vec<usize> = stub
+        .seen()
+        .iter()
+        .map(|s| s.json()["awbs"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, vec![50, 50, 20]);
+    assert_eq!(
+        m.len(),
+        122,
+        "120 asked for, plus the 2 the canned body names"
+    );
+}
