@@ -185,3 +185,24 @@ async fn webhook_urls_containing_shiprocket_keywords_are_refused() {
     };
     assert!(shiprocket_sim::Simulator::spawn(bad).await.is_err());
 }
+
+#[tokio::test]
+async fn in_real_time_mode_the_clock_runs_faster_and_webhooks_flow_without_being_asked() {
+    let (url, inbox) = receiver().await;
+    // One wall-clock second = ten simulated hours.
+    let cfg = SimConfig {
+        real_time: Some(36_000.0),
+        webhook_url: Some(url),
+        ..config()
+    };
+    let api = Api::start(cfg).await;
+    let (_, _, awb) = api.shipped("RT-1", "400070").await;
+    let t0 = api.sim.control().now();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(api.sim.control().now() - t0 >= time::Duration::hours(10));
+    assert!(api.track_status(&awb).await >= 6);
+    assert!(
+        !inbox.lock().unwrap().is_empty(),
+        "the ticker posted webhooks"
+    );
+}

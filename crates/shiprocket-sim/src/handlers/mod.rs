@@ -6,6 +6,7 @@ pub mod documents;
 pub mod orders;
 pub mod pickup;
 pub mod pickups;
+pub mod quote;
 pub mod serviceability;
 pub mod shipments;
 pub mod track;

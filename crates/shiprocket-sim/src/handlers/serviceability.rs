@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use serde::Serialize;
 use serde_json::json;
-use time::{Duration as Span, OffsetDateTime};
+use time::OffsetDateTime;
 
-use crate::couriers::{COURIERS, Courier, Parcel, Quote, round2};
+use super::quote::{Blocked, Body, Data, RecommendedBy, Zones, quote};
+use crate::couriers::{COURIERS, Courier, Parcel};
 use crate::geo::{self, PinInfo, Zone};
 use crate::respond;
 use crate::state::State as World;
@@ -98,149 +98,6 @@ pub fn is_working_day(d: time::Date) -> bool {
         (January, 26) | (August, 15) | (October, 2)
     );
     d.weekday() != time::Weekday::Sunday && !holiday
-}
-
-#[derive(Serialize)]
-struct Blocked {
-    block_reason: &'static str,
-    courier_company_id: i64,
-    courier_name: &'static str,
-    postcode: String,
-}
-
-#[derive(Serialize)]
-struct RecommendedBy {
-    id: u8,
-    title: &'static str,
-}
-
-#[derive(Serialize)]
-struct Data {
-    available_courier_companies: Vec<Quote>,
-    blocked_courier_companies: Vec<Blocked>,
-    child_courier_id: Option<()>,
-    is_recommendation_enabled: u8,
-    recommendation_advance_rule: u8,
-    recommended_by: RecommendedBy,
-    recommended_courier_company_id: i64,
-    shiprocket_recommended_courier_id: i64,
-}
-
-#[derive(Serialize)]
-struct Zones {
-    delivery_zone: Option<()>,
-    pickup_zone: Option<()>,
-}
-
-#[derive(Serialize)]
-struct Body {
-    company_auto_shipment_insurance_setting: bool,
-    covid_zones: Zones,
-    currency: &'static str,
-    data: Data,
-    dg_courier: u8,
-    eligible_for_insurance: bool,
-    insurace_opted_at_order_creation: bool,
-    is_allow_templatized_pricing: bool,
-    is_latlong: u8,
-    is_old_zone_opted: bool,
-    is_zone_from_mongo: bool,
-    label_generate_type: u8,
-    on_new_zone: u8,
-    seller_address: [u8; 0],
-    status: u16,
-    user_insurance_manadatory: bool,
-}
-
-fn quote(
-    c: &'static Courier,
-    lane: &Lane,
-    parcel: &Parcel,
-    pin: &str,
-    now: OffsetDateTime,
-    id: i64,
-) -> Quote {
-    let z = lane.zone.index();
-    let slot = pickup_slot(c, now);
-    let days = c.days[z];
-    let etd = slot + Span::days(i64::from(days));
-    let (h, m) = c.cutoff_hm();
-    let cutoff_today = now
-        .to_offset(clock::IST)
-        .replace_time(time::Time::from_hms(h, m, 0).unwrap_or(time::Time::MIDNIGHT));
-    let left = (cutoff_today - now).whole_seconds().max(0);
-    let freight = c.freight(parcel, lane.zone);
-    let max = format!("{:.2}", c.max_weight);
-    let none = "0.00".to_owned();
-    let perf = round2(c.rating - 0.1);
-    Quote {
-        air_max_weight: if c.surface { none.clone() } else { max.clone() },
-        assured_amount: 0,
-        base_courier_id: None,
-        base_weight: "",
-        blocked: 0,
-        call_before_delivery: "Available",
-        charge_weight: c.billed_weight(parcel),
-        city: lane.dest.city(),
-        cod: u8::from(c.cod),
-        cod_charges: c.cod_charges(parcel),
-        cod_multiplier: if c.cod { 0.01 } else { 0.0 },
-        cost: "",
-        courier_company_id: c.id,
-        courier_name: c.name,
-        courier_type: "0",
-        coverage_charges: 0,
-        cutoff_time: c.cutoff,
-        delivery_boy_contact: "Not Available",
-        delivery_performance: perf,
-        description: "",
-        edd: "",
-        entry_tax: 0,
-        estimated_delivery_days: days.to_string(),
-        etd: clock::etd(etd),
-        etd_hours: days * 24,
-        freight_charge: freight,
-        id,
-        is_custom_rate: 0,
-        is_hyperlocal: false,
-        is_international: 0,
-        is_rto_address_available: true,
-        is_surface: c.surface,
-        local_region: u8::from(lane.zone == Zone::Local),
-        metro: u8::from(lane.zone == Zone::Metro),
-        min_weight: c.min_weight,
-        mode: u8::from(!c.surface),
-        new_edd: 0,
-        odablock: false,
-        other_charges: 0,
-        others: "{\"cancel_real_time\":true}",
-        pickup_availability: "0",
-        pickup_performance: perf,
-        pickup_priority: "",
-        pickup_supress_hours: 0,
-        pod_available: "Instant",
-        postcode: pin.to_owned(),
-        qc_courier: 0,
-        rank: "",
-        rate: c.rate(parcel, lane.zone),
-        rating: c.rating,
-        realtime_tracking: "Real Time",
-        region: 1,
-        rto_charges: freight,
-        rto_performance: perf,
-        seconds_left_for_pickup: left,
-        secure_shipment_disabled: false,
-        ship_type: 1,
-        state: geo::title_case(lane.dest.state),
-        suppress_date: "",
-        suppress_text: "",
-        suppression_dates: None,
-        surface_max_weight: if c.surface { max } else { none },
-        tracking_performance: perf,
-        volumetric_max_weight: None,
-        weight_cases: perf,
-        zone: lane.zone.code(),
-    }
 }
 
 /// GET courier/serviceability/.
