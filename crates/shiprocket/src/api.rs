@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::classify::{message_of, refusal};
 use crate::client::{Client, Req, path_segment};
-use crate::error::{Error, ErrorKind, masked_excerpt};
+use crate::error::{Error, masked_excerpt};
 use crate::flex::{value_to_bool, value_to_i64, value_to_string};
 use crate::types::account::{PickupLocation, PickupLocationsData, ShipmentDetails};
 use crate::types::courier::{
@@ -375,11 +375,5 @@ fn tracking_data(v: &Value, awb: &str) -> Option<Value> {
     match v {
         Value::Array(a) => a.first().and_then(|e| e.get("tracking_data")).cloned(),
         _ => None,
-    }
-}
-
-impl From<&Error> for ErrorKind {
-    fn from(e: &Error) -> Self {
-        e.kind()
     }
 }

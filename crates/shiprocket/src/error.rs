@@ -266,6 +266,12 @@ impl Error {
     }
 }
 
+impl From<&Error> for ErrorKind {
+    fn from(e: &Error) -> Self {
+        e.kind()
+    }
+}
+
 /// Masks every run of 6 or more digits with `#` (pincodes, phones, AWBs) and keeps at most 200 characters.
 pub fn masked_excerpt(body: &str) -> String {
     let mut out = String::with_capacity(body.len().min(256));

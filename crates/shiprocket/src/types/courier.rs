@@ -70,8 +70,9 @@ impl ServiceabilityQuery {
     }
 }
 
-/// One courier offer from serviceability.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// One courier offer from serviceability. `Serialize` writes the same field names, so stored
+/// quotes decode again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CourierQuote {
     /// The id to pass to `assign_awb` (NOT the per-quote `id`).
     #[serde(default, deserialize_with = "de_i64")]
@@ -149,7 +150,7 @@ impl CourierQuote {
 }
 
 /// A courier that would serve the route but is blocked.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlockedCourier {
     /// Courier id.
     #[serde(default, deserialize_with = "de_i64")]
@@ -163,7 +164,7 @@ pub struct BlockedCourier {
 }
 
 /// The outcome of a serviceability check (never empty: no couriers is `Error::NotServiceable`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Serviceability {
     /// Available couriers, in Shiprocket's order.
     pub couriers: Vec<CourierQuote>,
@@ -260,6 +261,19 @@ pub struct PickupResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_quote_decodes_again() {
+        let q: CourierQuote = serde_json::from_value(serde_json::json!({
+            "courier_company_id": "43", "courier_name": "Delhivery Surface", "rate": "54.50", "cod": 1,
+            "estimated_delivery_days": "4", "etd": "Jul 01, 2024", "is_surface": true, "blocked": 0
+        }))
+        .unwrap();
+        let again: CourierQuote =
+            serde_json::from_value(serde_json::to_value(&q).unwrap()).unwrap();
+        assert_eq!(again, q);
+        assert!((q.rate - 54.5).abs() < 1e-9);
+    }
 
     #[test]
     fn the_serviceability_query_uses_shiprocket_names_and_flags() {
