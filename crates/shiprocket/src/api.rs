@@ -1,4 +1,4 @@
-//! The typed Shiprocket calls. Each one builds a [`Req`], sends it through the client's calling
+//! The typed Shiprocket calls. Each one builds a request, sends it through the client's calling
 //! discipline, then checks the endpoint's in-body success markers (many failures come as HTTP 200).
 
 use std::collections::HashMap;
