@@ -104,7 +104,7 @@ pub fn is_working_day(d: time::Date) -> bool {
 pub async fn check(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
     let num = |k: &str| get(k).and_then(|s| s.parse::<f64>().ok());
-    let (pickup, delivery, parcel, now, lane, first_id) = {
+    let (delivery, parcel, now, lane, first_id) = {
         let mut st = app.lock();
         let (pickup, delivery, parcel) = if let Some(oid) = get("order_id") {
             let found = oid
@@ -191,9 +191,8 @@ pub async fn check(State(app): State<App>, Query(q): Query<HashMap<String, Strin
         let lane = lane(&st, &pickup, &delivery, &parcel);
         let first_id = st.seq.quote;
         st.seq.quote += COURIERS.len() as i64;
-        (pickup, delivery, parcel, st.now(), lane, first_id)
+        (delivery, parcel, st.now(), lane, first_id)
     };
-    let _ = pickup;
     let mode = get("mode").map(str::to_ascii_lowercase);
     let Some(mut lane) = lane else {
         return not_serviceable();
