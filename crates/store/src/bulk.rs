@@ -13,10 +13,14 @@ use time::OffsetDateTime;
 use crate::audit::{self, AuditEntry};
 use crate::{Store, StoreError, Tx, to_micros};
 
-/// Orders per multi-row statement (31 parameters each; SQLite allows 32,766).
-const ORDERS_PER_STATEMENT: usize = 500;
+/// Orders per multi-row statement (31 parameters each). Kept small on purpose: SQLite looks
+/// parameters up by name in a linear scan, so binding is quadratic in the parameter count and
+/// statements of a few hundred parameters are far faster than ones near the 32,766 limit.
+const ORDERS_PER_STATEMENT: usize = 4;
 /// Item rows per statement (9 parameters each).
-const ITEMS_PER_STATEMENT: usize = 1000;
+const ITEMS_PER_STATEMENT: usize = 12;
+/// Status-history rows per statement (6 parameters each).
+const HISTORY_PER_STATEMENT: usize = 20;
 
 type AnyQuery<'q> = Query<'q, sqlx::Any, AnyArguments<'q>>;
 
@@ -206,7 +210,7 @@ async fn insert_history_rows(
                 .map(|id| (*id, to_micros(o.placed_at)))
         })
         .collect();
-    for chunk in rows.chunks(ITEMS_PER_STATEMENT) {
+    for chunk in rows.chunks(HISTORY_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO order_status_history (order_id, from_status, to_status, actor, reason, at)
              VALUES {}",

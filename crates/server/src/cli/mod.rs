@@ -4,7 +4,7 @@ mod apikey;
 mod audit;
 mod demo;
 mod import;
-mod seed;
+pub mod seed;
 
 use std::process::ExitCode;
 
@@ -38,6 +38,8 @@ enum Command {
     /// Audit-log tools.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Run the Shiprocket simulator alone (for other teams' integration tests).
+    ShiprocketSim(shiprocket_sim::SimArgs),
 }
 
 /// Parses arguments, runs the command, and maps failure to a non-zero exit code.
@@ -67,6 +69,7 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(args).await,
+        Command::ShiprocketSim(args) => shiprocket_sim::run(args).await,
         other => {
             let settings = Settings::from_env()?;
             match other {
@@ -76,7 +79,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Import(a) => import::run(a, &settings).await,
                 Command::Seed(a) => seed::run(a, &settings).await,
                 Command::Audit(c) => audit::run(c, &settings).await,
-                Command::Demo(_) => Ok(()),
+                Command::ShiprocketSim(_) | Command::Demo(_) => Ok(()),
             }
         }
     }
