@@ -53,26 +53,43 @@ pub async fn run(args: IntakeArgs) -> anyhow::Result<()> {
         let _ = stopped.await;
     }));
     let b = bodies.clone();
-    let orderly = load::run(args.concurrency, bodies.len(), Duration::from_secs(args.seconds), 201, move |c, i| {
-        let (body, sig) = &b[i];
-        c.post(&url)
-            .header("content-type", "application/json")
-            .header("orderly-signature", sig.as_str())
-            .body(body.clone())
-    })
+    let orderly = load::run(
+        args.concurrency,
+        bodies.len(),
+        Duration::from_secs(args.seconds),
+        201,
+        move |c, i| {
+            let (body, sig) = &b[i];
+            c.post(&url)
+                .header("content-type", "application/json")
+                .header("orderly-signature", sig.as_str())
+                .body(body.clone())
+        },
+    )
     .await;
     let _ = stop.send(());
     let _ = server.await;
 
     let baseline = baseline(&args, bodies).await?;
     println!();
-    println!("signed OrderPlaced intake over loopback, {} clients", args.concurrency);
-    println!("{:<34} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}", "target", "orders/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors");
+    println!(
+        "signed OrderPlaced intake over loopback, {} clients",
+        args.concurrency
+    );
+    println!(
+        "{:<34} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "target", "orders/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors"
+    );
     line("orderly → SQLite (201 Created)", &orderly);
     line("bare axum, parse JSON only", &baseline);
-    println!("orderly / ceiling = {:.1} %", 100.0 * orderly.rate() / baseline.rate().max(1e-9));
+    println!(
+        "orderly / ceiling = {:.1} %",
+        100.0 * orderly.rate() / baseline.rate().max(1e-9)
+    );
     if orderly.count >= events {
-        println!("note: the run used every pre-generated event before the deadline; raise the event count");
+        println!(
+            "note: the run used every pre-generated event before the deadline; raise the event count"
+        );
     }
     Ok(())
 }
@@ -96,7 +113,10 @@ fn generate(n: usize) -> Vec<(Bytes, String)> {
     let t = now.unix_timestamp();
     (0..n)
         .map(|i| {
-            let order = synth.order(5_000_000 + i as u64, now - time::Duration::seconds(i as i64));
+            let order = synth.order(
+                5_000_000 + i as u64,
+                now - time::Duration::seconds(i as i64),
+            );
             let body = synth.envelope(&order).to_string();
             let sig = orderly::signature::sign(SECRET, t, body.as_bytes());
             (Bytes::from(body), sig)
@@ -116,10 +136,18 @@ async fn baseline(args: &IntakeArgs, bodies: Arc<Vec<(Bytes, String)>>) -> anyho
     let router = Router::new().route("/parse", post(parse));
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     let started = Instant::now();
-    let s = load::run(args.concurrency, bodies.len(), Duration::from_secs(args.baseline_seconds), 201, move |c, i| {
-        let (body, _) = &bodies[i];
-        c.post(&url).header("content-type", "application/json").body(body.clone())
-    })
+    let s = load::run(
+        args.concurrency,
+        bodies.len(),
+        Duration::from_secs(args.baseline_seconds),
+        201,
+        move |c, i| {
+            let (body, _) = &bodies[i];
+            c.post(&url)
+                .header("content-type", "application/json")
+                .body(body.clone())
+        },
+    )
     .await;
     let _ = started;
     server.abort();

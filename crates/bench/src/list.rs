@@ -37,12 +37,23 @@ pub async fn run(args: ListArgs) -> anyhow::Result<()> {
     if have < args.orders {
         println!("seeding {} orders …", args.orders - have);
         let t = Instant::now();
-        let n = seed(&store, &SeedArgs { orders: args.orders - have, seed: 1, days: 180 }, true).await?;
+        let n = seed(
+            &store,
+            &SeedArgs {
+                orders: args.orders - have,
+                seed: 1,
+                days: 180,
+            },
+            true,
+        )
+        .await?;
         println!("seeded {n} orders in {:.1} s", t.elapsed().as_secs_f64());
     }
     lifecycle_mix(&store).await?;
     let samples = samples(&store).await?;
-    let key = orderly_store::api_keys::create(&store, "bench", &["orders:read".to_string()], "bench").await?;
+    let key =
+        orderly_store::api_keys::create(&store, "bench", &["orders:read".to_string()], "bench")
+            .await?;
     let mut settings = orderly::Settings::local_defaults();
     settings.bind = "127.0.0.1:0".parse()?;
     settings.database_url = url;
@@ -54,8 +65,16 @@ pub async fn run(args: ListArgs) -> anyhow::Result<()> {
     }));
 
     println!();
-    println!("GET /api/v1/orders, first page (25 rows), {} orders, {} requests per filter, {} clients", orders::count_all(&store).await?, args.requests, args.concurrency);
-    println!("{:<28} {:>9} {:>9} {:>9} {:>8} | {:>9} {:>9} {:>9}", "filter", "http p50", "p95", "p99", "req/s", "store p50", "p95", "p99");
+    println!(
+        "GET /api/v1/orders, first page (25 rows), {} orders, {} requests per filter, {} clients",
+        orders::count_all(&store).await?,
+        args.requests,
+        args.concurrency
+    );
+    println!(
+        "{:<28} {:>9} {:>9} {:>9} {:>8} | {:>9} {:>9} {:>9}",
+        "filter", "http p50", "p95", "p99", "req/s", "store p50", "p95", "p99"
+    );
     for (name, make) in filters() {
         let params: Vec<ListParams> = (0..args.requests).map(|i| make(&samples, i)).collect();
         let now = OffsetDateTime::now_utc();
@@ -68,12 +87,24 @@ pub async fn run(args: ListArgs) -> anyhow::Result<()> {
             direct.push(t.elapsed());
         }
         direct.sort();
-        let direct = Summary { count: direct.len(), errors: 0, elapsed: Duration::ZERO, latencies: direct };
-        let urls: Vec<String> = params.iter().map(|p| format!("{base}/api/v1/orders?{}", query_string(p))).collect();
+        let direct = Summary {
+            count: direct.len(),
+            errors: 0,
+            elapsed: Duration::ZERO,
+            latencies: direct,
+        };
+        let urls: Vec<String> = params
+            .iter()
+            .map(|p| format!("{base}/api/v1/orders?{}", query_string(p)))
+            .collect();
         let key = key.key.clone();
-        let http = load::run(args.concurrency, urls.len(), Duration::from_secs(120), 200, move |c, i| {
-            c.get(&urls[i % urls.len()]).bearer_auth(&key)
-        })
+        let http = load::run(
+            args.concurrency,
+            urls.len(),
+            Duration::from_secs(120),
+            200,
+            move |c, i| c.get(&urls[i % urls.len()]).bearer_auth(&key),
+        )
         .await;
         println!(
             "{:<28} {:>9} {:>9} {:>9} {:>8.0} | {:>9} {:>9} {:>9}{}",
@@ -85,10 +116,16 @@ pub async fn run(args: ListArgs) -> anyhow::Result<()> {
             ms(direct.pct(50.0)),
             ms(direct.pct(95.0)),
             ms(direct.pct(99.0)),
-            if http.errors > 0 { format!("  ({} errors)", http.errors) } else { String::new() }
+            if http.errors > 0 {
+                format!("  ({} errors)", http.errors)
+            } else {
+                String::new()
+            }
         );
     }
-    println!("(times in ms; http = loopback request through axum + API key check + JSON; store = the same query via the store API)");
+    println!(
+        "(times in ms; http = loopback request through axum + API key check + JSON; store = the same query via the store API)"
+    );
     let _ = stop.send(());
     let _ = server.await;
     Ok(())
@@ -105,12 +142,19 @@ async fn lifecycle_mix(store: &Store) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("applying a realistic status mix …");
-    let max: i64 = sqlx::query("SELECT MAX(id) AS m FROM orders").fetch_one(store.reader()).await?.try_get("m")?;
+    let max: i64 = sqlx::query("SELECT MAX(id) AS m FROM orders")
+        .fetch_one(store.reader())
+        .await?
+        .try_get("m")?;
     let w = store.writer();
     let cut = |f: f64| (max as f64 * f) as i64;
     sqlx::query("UPDATE orders SET status = CASE WHEN id % 25 = 0 THEN 'cancelled' WHEN id % 33 = 0 THEN 'returned' ELSE 'delivered' END WHERE id <= $1")
         .bind(cut(0.80)).execute(w).await?;
-    sqlx::query("UPDATE orders SET status = 'shipped' WHERE id > $1 AND id <= $2").bind(cut(0.80)).bind(cut(0.90)).execute(w).await?;
+    sqlx::query("UPDATE orders SET status = 'shipped' WHERE id > $1 AND id <= $2")
+        .bind(cut(0.80))
+        .bind(cut(0.90))
+        .execute(w)
+        .await?;
     sqlx::query("UPDATE orders SET status = 'processing', shipment_failed = CASE WHEN id % 50 = 0 THEN 'Pincode not serviceable' END WHERE id > $1 AND id <= $2")
         .bind(cut(0.90)).bind(cut(0.95)).execute(w).await?;
     sqlx::query(
@@ -139,20 +183,32 @@ async fn samples(store: &Store) -> anyhow::Result<Samples> {
     let rows = sqlx::query("SELECT order_number, email, phone, awb, placed_at FROM orders WHERE id % 4999 = 7 LIMIT 200")
         .fetch_all(store.reader())
         .await?;
-    let mut s = Samples { numbers: vec![], emails: vec![], phones: vec![], awbs: vec![], from: OffsetDateTime::now_utc() };
+    let mut s = Samples {
+        numbers: vec![],
+        emails: vec![],
+        phones: vec![],
+        awbs: vec![],
+        from: OffsetDateTime::now_utc(),
+    };
     for r in &rows {
         s.numbers.push(r.try_get("order_number")?);
         s.emails.push(r.try_get("email")?);
         let p: String = r.try_get("phone")?;
-        s.phones.push(format!("+91 {} {}", &p[..5.min(p.len())], &p[5.min(p.len())..]));
+        s.phones.push(format!(
+            "+91 {} {}",
+            &p[..5.min(p.len())],
+            &p[5.min(p.len())..]
+        ));
         if let Some(a) = r.try_get::<Option<String>, _>("awb")? {
             s.awbs.push(a);
         }
     }
-    let mid: i64 = sqlx::query("SELECT placed_at FROM orders ORDER BY id LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM orders)")
-        .fetch_one(store.reader())
-        .await?
-        .try_get("placed_at")?;
+    let mid: i64 = sqlx::query(
+        "SELECT placed_at FROM orders ORDER BY id LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM orders)",
+    )
+    .fetch_one(store.reader())
+    .await?
+    .try_get("placed_at")?;
     s.from = orderly_store::from_micros(mid);
     if s.numbers.is_empty() || s.awbs.is_empty() {
         anyhow::bail!("not enough orders to sample");
@@ -164,7 +220,10 @@ type Make = fn(&Samples, usize) -> ListParams;
 
 fn filters() -> Vec<(&'static str, Make)> {
     fn status(s: &'static str) -> ListParams {
-        ListParams { status: Some(s.into()), ..ListParams::default() }
+        ListParams {
+            status: Some(s.into()),
+            ..ListParams::default()
+        }
     }
     vec![
         ("all (no filter)", |_, _| ListParams::default()),
@@ -174,12 +233,30 @@ fn filters() -> Vec<(&'static str, Make)> {
         ("status=delivered", |_, _| status("delivered")),
         ("status=cancelled", |_, _| status("cancelled")),
         ("status=returned", |_, _| status("returned")),
-        ("view=failed_shipments", |_, _| ListParams { view: Some("failed_shipments".into()), ..ListParams::default() }),
-        ("view=sla_at_risk", |_, _| ListParams { view: Some("sla_at_risk".into()), ..ListParams::default() }),
-        ("q=order number", |s, i| ListParams { q: Some(s.numbers[i % s.numbers.len()].clone()), ..ListParams::default() }),
-        ("q=email", |s, i| ListParams { q: Some(s.emails[i % s.emails.len()].clone()), ..ListParams::default() }),
-        ("q=phone (+91 spaced)", |s, i| ListParams { q: Some(s.phones[i % s.phones.len()].clone()), ..ListParams::default() }),
-        ("q=AWB", |s, i| ListParams { q: Some(s.awbs[i % s.awbs.len()].clone()), ..ListParams::default() }),
+        ("view=failed_shipments", |_, _| ListParams {
+            view: Some("failed_shipments".into()),
+            ..ListParams::default()
+        }),
+        ("view=sla_at_risk", |_, _| ListParams {
+            view: Some("sla_at_risk".into()),
+            ..ListParams::default()
+        }),
+        ("q=order number", |s, i| ListParams {
+            q: Some(s.numbers[i % s.numbers.len()].clone()),
+            ..ListParams::default()
+        }),
+        ("q=email", |s, i| ListParams {
+            q: Some(s.emails[i % s.emails.len()].clone()),
+            ..ListParams::default()
+        }),
+        ("q=phone (+91 spaced)", |s, i| ListParams {
+            q: Some(s.phones[i % s.phones.len()].clone()),
+            ..ListParams::default()
+        }),
+        ("q=AWB", |s, i| ListParams {
+            q: Some(s.awbs[i % s.awbs.len()].clone()),
+            ..ListParams::default()
+        }),
         ("placed 7-day range", |s, _| ListParams {
             placed_from: Some(fmt(s.from)),
             placed_to: Some(fmt(s.from + time::Duration::days(7))),
@@ -195,7 +272,8 @@ fn filters() -> Vec<(&'static str, Make)> {
 }
 
 fn fmt(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn query_string(p: &ListParams) -> String {

@@ -40,7 +40,13 @@ pub fn ms(d: Duration) -> String {
 
 /// Sends requests made by `make(i)` from `concurrency` tasks until `total` are done or `deadline`
 /// passes; a request counts as an error unless its status is `expect`.
-pub async fn run<F>(concurrency: usize, total: usize, deadline: Duration, expect: u16, make: F) -> Summary
+pub async fn run<F>(
+    concurrency: usize,
+    total: usize,
+    deadline: Duration,
+    expect: u16,
+    make: F,
+) -> Summary
 where
     F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {

@@ -29,7 +29,9 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     orderly::install_crypto_provider();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         match cli.command {
             Command::List(a) => list::run(a).await,

@@ -36,6 +36,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Committed changes, for live updates.
+    pub live: crate::live::Live,
+    /// Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// A built, bound, not yet serving application.
@@ -69,6 +73,8 @@ impl Application {
             store,
             settings: Arc::new(settings),
             clock: Arc::new(SystemClock),
+            live: crate::live::Live::new(),
+            metrics: crate::metrics::Metrics::default(),
         };
         Ok(Application { listener, state })
     }

@@ -4,9 +4,13 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod live;
+pub mod metrics;
 pub mod router;
 pub mod search;
 pub mod signature;
+pub mod web;
+pub mod workers;
 
 pub use app::{AppState, Application};
 pub use config::Settings;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bulk;
 mod migrate;
 pub mod orders;
+pub mod outbox;
 mod pool;
 pub mod testing;
 

@@ -13,12 +13,32 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "fulfilment",
+        sqlite: include_str!("../migrations/sqlite/0002_fulfilment.sql"),
+        postgres: include_str!("../migrations/postgres/0002_fulfilment.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "delivery",
+        sqlite: include_str!("../migrations/sqlite/0003_delivery.sql"),
+        postgres: include_str!("../migrations/postgres/0003_delivery.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0004_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0004_accounts.sql"),
+    },
+];
 
 /// Applies every migration not yet recorded; returns how many ran.
 pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {

@@ -66,6 +66,7 @@ pub async fn receive(
     Ok(match outcome {
         IntakeOutcome::Created(s) => {
             tracing::info!(order = %s.order_number, "order placed");
+            state.live.publish(&s.order_number, "placed");
             (StatusCode::CREATED, Json(s)).into_response()
         }
         IntakeOutcome::Duplicate(s) => (StatusCode::OK, Json(s)).into_response(),

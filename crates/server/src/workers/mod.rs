@@ -1,0 +1,1 @@
+//! Background workers: the shipment saga, outbox delivery, tracking reconciliation, NATS intake.

@@ -1,0 +1,1 @@
+-- 0002_fulfilment (postgres): filled in by its owner

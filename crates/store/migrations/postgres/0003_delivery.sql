@@ -1,0 +1,1 @@
+-- 0003_delivery (postgres): filled in by its owner

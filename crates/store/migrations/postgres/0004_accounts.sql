@@ -1,0 +1,1 @@
+-- 0004_accounts (postgres): filled in by its owner

@@ -1,0 +1,1 @@
+-- 0002_fulfilment (sqlite): filled in by its owner

@@ -1,0 +1,1 @@
+-- 0003_delivery (sqlite): filled in by its owner

@@ -1,0 +1,1 @@
+-- 0004_accounts (sqlite): filled in by its owner
