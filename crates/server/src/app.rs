@@ -6,26 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use orderly_store::{Store, StoreOptions};
-use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::config::Settings;
-
-/// Where "now" comes from; tests may substitute their own.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current instant (UTC).
-    fn now(&self) -> OffsetDateTime;
-}
-
-/// The wall clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-}
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -79,6 +63,12 @@ impl Application {
         Ok(Application { listener, state })
     }
 
+    /// Replaces the clock (tests move time by hand with [`ManualClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Application {
+        self.state.clock = clock;
+        self
+    }
+
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
@@ -95,10 +85,20 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = crate::router::build(self.state.clone());
-        axum::serve(self.listener, router)
+        let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
+        let workers = if self.state.settings.role.runs_workers() {
+            crate::workers::start(&self.state, workers_stop)
+        } else {
+            Vec::new()
+        };
+        let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
-            .await
-            .context("server failed")?;
+            .await;
+        let _ = stop_workers.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
+        served.context("server failed")?;
         self.state.store.close().await;
         Ok(())
     }

@@ -43,6 +43,50 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Database connections (`ORDERLY_DATABASE_MAX_CONNECTIONS`, default 8).
     pub database_max_connections: u32,
+    /// What this process runs (`--role`): the web surface, the background workers, or both.
+    pub role: Role,
+    /// NATS server for event delivery and `orders.placed` intake (`ORDERLY_NATS_URL`); off when unset.
+    pub nats_url: Option<String>,
+    /// Shiprocket API base (`ORDERLY_SHIPROCKET_URL`, default `https://apiv2.shiprocket.in/v1/external`).
+    pub shiprocket_url: String,
+    /// Shiprocket API user (`ORDERLY_SHIPROCKET_EMAIL`).
+    pub shiprocket_email: Option<String>,
+    /// Shiprocket API password (`ORDERLY_SHIPROCKET_PASSWORD`).
+    pub shiprocket_password: Option<Secret>,
+    /// Client-side Shiprocket rate limit (`ORDERLY_SHIPROCKET_RPM`, default 180; 0 = unlimited).
+    pub shiprocket_rpm: u32,
+    /// Shiprocket pickup location nickname (`ORDERLY_PICKUP_LOCATION`, default `Primary`).
+    pub pickup_location: String,
+    /// Default courier policy (`ORDERLY_COURIER_POLICY`: cheapest, fastest, best_rated, recommended, balanced).
+    pub courier_policy: String,
+    /// Token Shiprocket sends in `x-api-key` on tracking webhooks (`ORDERLY_TRACKING_WEBHOOK_TOKEN`).
+    pub tracking_webhook_token: Option<Secret>,
+    /// Hours after which an unshipped order is "SLA at risk" (`ORDERLY_SLA_HOURS`, default 24).
+    pub sla_hours: i64,
+}
+
+/// Which parts of Orderly a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Dashboard, JSON API, webhooks in.
+    Web,
+    /// Background workers only.
+    Worker,
+    /// Both (the default).
+    #[default]
+    All,
+}
+
+impl Role {
+    /// True when this process serves HTTP.
+    pub fn serves_web(self) -> bool {
+        matches!(self, Role::Web | Role::All)
+    }
+
+    /// True when this process runs background workers.
+    pub fn runs_workers(self) -> bool {
+        matches!(self, Role::Worker | Role::All)
+    }
 }
 
 impl Settings {
@@ -55,6 +99,16 @@ impl Settings {
             signature_tolerance: Duration::from_secs(300),
             max_body_bytes: 1024 * 1024,
             database_max_connections: 8,
+            role: Role::All,
+            nats_url: None,
+            shiprocket_url: "https://apiv2.shiprocket.in/v1/external".into(),
+            shiprocket_email: None,
+            shiprocket_password: None,
+            shiprocket_rpm: 180,
+            pickup_location: "Primary".into(),
+            courier_policy: "recommended".into(),
+            tracking_webhook_token: None,
+            sla_hours: 24,
         }
     }
 
@@ -87,6 +141,33 @@ impl Settings {
             s.database_max_connections = v
                 .parse()
                 .context("ORDERLY_DATABASE_MAX_CONNECTIONS must be a number")?;
+        }
+        s.nats_url = get("ORDERLY_NATS_URL").filter(|v| !v.is_empty());
+        if let Some(v) = get("ORDERLY_SHIPROCKET_URL") {
+            s.shiprocket_url = v;
+        }
+        s.shiprocket_email = get("ORDERLY_SHIPROCKET_EMAIL").filter(|v| !v.is_empty());
+        s.shiprocket_password = get("ORDERLY_SHIPROCKET_PASSWORD")
+            .filter(|v| !v.is_empty())
+            .map(Secret::new);
+        if let Some(v) = get("ORDERLY_SHIPROCKET_RPM") {
+            s.shiprocket_rpm = v
+                .parse()
+                .context("ORDERLY_SHIPROCKET_RPM must be a number of requests per minute")?;
+        }
+        if let Some(v) = get("ORDERLY_PICKUP_LOCATION") {
+            s.pickup_location = v;
+        }
+        if let Some(v) = get("ORDERLY_COURIER_POLICY") {
+            s.courier_policy = v;
+        }
+        s.tracking_webhook_token = get("ORDERLY_TRACKING_WEBHOOK_TOKEN")
+            .filter(|v| !v.is_empty())
+            .map(Secret::new);
+        if let Some(v) = get("ORDERLY_SLA_HOURS") {
+            s.sla_hours = v
+                .parse()
+                .context("ORDERLY_SLA_HOURS must be a whole number of hours")?;
         }
         Ok(s)
     }

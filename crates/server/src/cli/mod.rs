@@ -22,8 +22,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the JSON API and intake (ORDERLY_BIND, ORDERLY_DATABASE_URL, ORDERLY_INTAKE_SECRETS).
-    Serve,
+    /// Serve the dashboard, JSON API, intake and workers (ORDERLY_BIND, ORDERLY_DATABASE_URL, …).
+    Serve {
+        /// web = HTTP only, worker = background workers only, all = both.
+        #[arg(long, value_enum, default_value = "all")]
+        role: RoleArg,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage API keys.
@@ -40,6 +44,14 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Run the Shiprocket simulator alone (for other teams' integration tests).
     ShiprocketSim(shiprocket_sim::SimArgs),
+}
+
+/// `--role` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Web,
+    Worker,
+    All,
 }
 
 /// Parses arguments, runs the command, and maps failure to a non-zero exit code.
@@ -73,7 +85,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         other => {
             let settings = Settings::from_env()?;
             match other {
-                Command::Serve => serve(settings).await,
+                Command::Serve { role } => {
+                    let mut settings = settings;
+                    settings.role = match role {
+                        RoleArg::Web => crate::config::Role::Web,
+                        RoleArg::Worker => crate::config::Role::Worker,
+                        RoleArg::All => crate::config::Role::All,
+                    };
+                    serve(settings).await
+                }
                 Command::Migrate => migrate(settings).await,
                 Command::Apikey(c) => apikey::run(c, &settings).await,
                 Command::Import(a) => import::run(a, &settings).await,
