@@ -4,11 +4,13 @@
 //! `String` means a phone number. Nothing here does I/O.
 
 pub mod contact;
+pub mod courier;
 pub mod intake;
 pub mod money;
 pub mod order;
 pub mod pincodes;
 pub mod status;
+pub mod tracking;
 
 pub use contact::{Email, Phone, Pincode};
 pub use money::Money;
