@@ -70,7 +70,7 @@ pub async fn append(tx: &mut Tx<'_>, entry: &AuditEntry<'_>) -> Result<i64, Stor
 }
 
 #[expect(clippy::too_many_arguments, reason = "the hash covers every column")]
-fn entry_hash(
+pub(crate) fn entry_hash(
     prev: &str,
     seq: i64,
     at: i64,

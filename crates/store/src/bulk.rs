@@ -1,5 +1,6 @@
-//! Bulk loading for `orderly seed` and benchmarks: many orders per transaction with multi-row
-//! `INSERT`s. Each order still gets its items and its first status-history row; the audit log
+//! Bulk loading for `orderly seed` and benchmarks: many orders per transaction. On PostgreSQL,
+//! multi-row `INSERT`s through the pool; on SQLite, prepared statements on a direct connection
+//! (`bulk_sqlite`), which avoids a thread hand-off per statement. Each order still gets its items and its first status-history row; the audit log
 //! gets one entry per chunk naming the range.
 
 use std::collections::HashMap;
@@ -52,6 +53,12 @@ pub async fn insert_orders(
     actor: &str,
 ) -> Result<u64, StoreError> {
     let now = OffsetDateTime::now_utc();
+    if let Some(path) = store.sqlite_path() {
+        let (path, orders, suspect, actor) = (path.to_string(), orders.to_vec(), suspect.to_vec(), actor.to_string());
+        return tokio::task::spawn_blocking(move || crate::bulk_sqlite::insert(&path, &orders, &suspect, &actor, now))
+            .await
+            .map_err(|e| StoreError::Bulk(e.to_string()))?;
+    }
     let mut tx = store.begin().await?;
     let mut inserted: HashMap<String, i64> = HashMap::with_capacity(orders.len());
     for (chunk_no, chunk) in orders.chunks(ORDERS_PER_STATEMENT).enumerate() {

@@ -4,9 +4,12 @@
 //! (`migrations/sqlite`, `migrations/postgres`). Times are stored as unix microseconds (UTC) and money
 //! as integer paise, so both engines see the same plain integer columns.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod bulk;
+pub mod delivery;
+mod bulk_sqlite;
 mod migrate;
 pub mod orders;
 pub mod outbox;
@@ -35,6 +38,9 @@ pub enum StoreError {
     /// A stored value could not be turned back into a domain value.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The SQLite bulk loader failed.
+    #[error("bulk load: {0}")]
+    Bulk(String),
     /// The migrations on disk do not match what the database has applied.
     #[error("migration error: {0}")]
     Migration(String),

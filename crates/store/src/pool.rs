@@ -57,6 +57,7 @@ pub struct Store {
     engine: Engine,
     write: AnyPool,
     read: AnyPool,
+    sqlite_path: Option<String>,
 }
 
 impl Store {
@@ -77,6 +78,7 @@ impl Store {
                 engine: Engine::Postgres,
                 write: pool.clone(),
                 read: pool,
+                sqlite_path: None,
             }
         } else {
             return Err(StoreError::Migration(
@@ -92,6 +94,11 @@ impl Store {
     /// The engine behind this store.
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// The SQLite file, when the engine is SQLite.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        self.sqlite_path.as_deref()
     }
 
     /// The pool for reads.
@@ -152,6 +159,7 @@ async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Store, Stor
         engine: Engine::Sqlite,
         write,
         read,
+        sqlite_path: Some(path.to_string()),
     })
 }
 
