@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0004_accounts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "feature_flags",
+        sqlite: include_str!("../migrations/sqlite/0005_feature_flags.sql"),
+        postgres: include_str!("../migrations/postgres/0005_feature_flags.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded; returns how many ran.

@@ -39,6 +39,10 @@ CREATE TABLE orders (
     courier_name           TEXT,
     tracking_url           TEXT,
     shipped_at             INTEGER,
+    delivered_at           INTEGER,
+    cancelled_at           INTEGER,
+    tracking_status        TEXT,
+    last_tracking_at       INTEGER,
     seen_at                INTEGER
 );
 CREATE INDEX orders_by_placed        ON orders (placed_at DESC, id DESC);
@@ -72,23 +76,41 @@ CREATE TABLE order_status_history (
 CREATE INDEX status_history_by_order ON order_status_history (order_id, id);
 
 CREATE TABLE shipments (
-    id              INTEGER PRIMARY KEY,
-    order_id        INTEGER NOT NULL REFERENCES orders (id),
-    attempt         INTEGER NOT NULL,
-    step            TEXT    NOT NULL,
-    channel_order_id TEXT   NOT NULL,
-    sr_order_id     INTEGER,
-    sr_shipment_id  INTEGER,
-    courier_id      INTEGER,
-    courier_name    TEXT,
-    awb             TEXT,
-    tracking_url    TEXT,
-    failure_class   TEXT,
-    failure_message TEXT,
-    created_at      INTEGER NOT NULL,
-    updated_at      INTEGER NOT NULL,
+    id                   INTEGER PRIMARY KEY,
+    order_id             INTEGER NOT NULL REFERENCES orders (id),
+    attempt              INTEGER NOT NULL,
+    step                 TEXT    NOT NULL,
+    channel_order_id     TEXT    NOT NULL,
+    policy               TEXT,
+    requested_courier_id INTEGER,
+    sr_order_id          INTEGER,
+    sr_shipment_id       INTEGER,
+    quotes_json          TEXT,
+    choice_explanation   TEXT,
+    refused_couriers     TEXT    NOT NULL DEFAULT '[]',
+    courier_id           INTEGER,
+    courier_name         TEXT,
+    awb                  TEXT,
+    tracking_url         TEXT,
+    assign_attempts      INTEGER NOT NULL DEFAULT 0,
+    pickup_token         TEXT,
+    pickup_scheduled_for TEXT,
+    label_url            TEXT,
+    manifest_url         TEXT,
+    picked_up_at         INTEGER,
+    failure_class        TEXT,
+    failure_message      TEXT,
+    failure_excerpt      TEXT,
+    retry_count          INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at      INTEGER,
+    lease_until          INTEGER,
+    batch_id             INTEGER,
+    actor                TEXT    NOT NULL,
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL,
     UNIQUE (order_id, attempt)
 );
+CREATE INDEX shipments_open ON shipments (next_attempt_at) WHERE step NOT IN ('done', 'failed', 'cancelled');
 CREATE INDEX shipments_by_awb ON shipments (awb) WHERE awb IS NOT NULL;
 
 CREATE TABLE audit_head (

@@ -1,0 +1,1 @@
+-- 0005_feature_flags (postgres): filled in by its owner

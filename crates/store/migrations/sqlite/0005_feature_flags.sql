@@ -1,0 +1,1 @@
+-- 0005_feature_flags (sqlite): filled in by its owner

@@ -1,0 +1,19 @@
+//! The fulfilment side of the store: status transitions with optimistic concurrency, shipment
+//! attempts (the saga's persisted steps), notes, batches, idempotency keys and tracking events.
+
+mod batches;
+mod idempotency;
+mod notes;
+mod shipments;
+mod tracking;
+mod transition;
+
+pub use batches::{Batch, BatchJob, batch, claim_next_job, create_batch, finish_job, open_batches};
+pub use idempotency::{IdempotentResponse, lookup as idempotency_lookup, remember as idempotency_remember};
+pub use notes::{Note, add_note, notes};
+pub use shipments::{
+    Shipment, claim, insert_attempt, load as load_shipment, open_for_order, release, runnable, shipments,
+    update_fields, ShipmentUpdate,
+};
+pub use tracking::{TrackedShipment, record_event, shipment_by_awb, stale_shipped};
+pub use transition::{OrderRef, Transition, load_order, set_flag, transition};

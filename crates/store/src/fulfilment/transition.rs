@@ -1,0 +1,124 @@
+//! Moving an order between statuses inside a transaction: optimistic concurrency on `version`,
+//! the status-history row, and the timestamps each status carries.
+
+use orderly_domain::{Action, OrderStatus};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::{StoreError, Tx, to_micros};
+
+/// The few columns an action needs to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRef {
+    /// Internal id.
+    pub id: i64,
+    /// Order number.
+    pub order_number: String,
+    /// Current status.
+    pub status: OrderStatus,
+    /// Current version.
+    pub version: i64,
+}
+
+/// Loads the order inside `tx`; `None` when there is no such order.
+pub async fn load_order(tx: &mut Tx<'_>, order_number: &str) -> Result<Option<OrderRef>, StoreError> {
+    let Some(r) = sqlx::query("SELECT id, order_number, status, version FROM orders WHERE order_number = $1")
+        .bind(order_number)
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let status: String = r.try_get("status")?;
+    Ok(Some(OrderRef {
+        id: r.try_get("id")?,
+        order_number: r.try_get("order_number")?,
+        status: OrderStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+        version: r.try_get("version")?,
+    }))
+}
+
+/// A requested transition.
+#[derive(Debug, Clone)]
+pub struct Transition<'a> {
+    /// What is being done.
+    pub action: Action,
+    /// The version the caller saw; `None` means "the one just loaded".
+    pub expected_version: Option<i64>,
+    /// Who.
+    pub actor: &'a str,
+    /// Why (shown in the timeline).
+    pub reason: Option<&'a str>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// Applies `t` to `order` inside `tx`: checks the status machine and the version, updates the row
+/// and appends the history row. Returns the new status and version. Refusals are
+/// `StoreError::Conflict` with a sentence for people.
+pub async fn transition(tx: &mut Tx<'_>, order: &OrderRef, t: &Transition<'_>) -> Result<(OrderStatus, i64), StoreError> {
+    if let Some(v) = t.expected_version {
+        if v != order.version {
+            return Err(StoreError::Conflict("this order changed, reload".into()));
+        }
+    }
+    let to = order
+        .status
+        .apply(t.action)
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    let at = to_micros(t.at);
+    let stamp = match to {
+        OrderStatus::Shipped => "shipped_at",
+        OrderStatus::Delivered => "delivered_at",
+        OrderStatus::Cancelled => "cancelled_at",
+        _ => "updated_at",
+    };
+    // `stamp` is one of four fixed column names above, never input.
+    let sql = format!(
+        "UPDATE orders SET status = $1, version = version + 1, updated_at = $2, {stamp} = $2
+         WHERE id = $3 AND version = $4"
+    );
+    let done = sqlx::query(&sql)
+        .bind(to.as_str())
+        .bind(at)
+        .bind(order.id)
+        .bind(order.version)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict("this order changed, reload".into()));
+    }
+    sqlx::query(
+        "INSERT INTO order_status_history (order_id, from_status, to_status, actor, reason, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(order.id)
+    .bind(order.status.as_str())
+    .bind(to.as_str())
+    .bind(t.actor)
+    .bind(t.reason)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok((to, order.version + 1))
+}
+
+/// Sets (or clears, with `None`) one of the order's flags and bumps its version.
+/// `flag` must be one of `address_suspect`, `shipment_failed`, `pickup_error`, `ndr`.
+pub async fn set_flag(tx: &mut Tx<'_>, order_id: i64, flag: &str, reason: Option<&str>, at: OffsetDateTime) -> Result<(), StoreError> {
+    let column = match flag {
+        "address_suspect" => "address_suspect",
+        "shipment_failed" => "shipment_failed",
+        "pickup_error" => "pickup_error",
+        "ndr" => "ndr",
+        other => return Err(StoreError::Corrupt(format!("unknown flag {other}"))),
+    };
+    let sql = format!("UPDATE orders SET {column} = $1, version = version + 1, updated_at = $2 WHERE id = $3");
+    sqlx::query(&sql)
+        .bind(reason)
+        .bind(to_micros(at))
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
