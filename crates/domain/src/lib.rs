@@ -5,6 +5,7 @@
 
 pub mod contact;
 pub mod courier;
+pub mod feature;
 pub mod intake;
 pub mod money;
 pub mod order;
