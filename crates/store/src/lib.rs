@@ -11,6 +11,7 @@ pub mod bulk;
 pub mod delivery;
 mod bulk_sqlite;
 mod migrate;
+pub mod flags;
 pub mod fulfilment;
 pub mod orders;
 pub mod outbox;
