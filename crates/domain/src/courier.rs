@@ -123,7 +123,7 @@ pub struct Recommendation {
 }
 
 /// A quote with its place in the choice.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ranked {
     /// The quote.
     pub quote: Quote,
@@ -136,7 +136,7 @@ pub struct Ranked {
 }
 
 /// The courier picked for a shipment, with every quote ranked and the reason in words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Choice {
     /// The policy applied (`Balanced` orders the fallbacks of a person's override).
     pub policy: Policy,

@@ -24,6 +24,8 @@ pub struct AppState {
     pub live: crate::live::Live,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
+    /// The Shiprocket client, when credentials are configured.
+    pub shiprocket: Option<Arc<crate::workers::shipments::Shiprocket>>,
 }
 
 /// A built, bound, not yet serving application.
@@ -59,6 +61,12 @@ impl Application {
             clock: Arc::new(SystemClock),
             live: crate::live::Live::new(),
             metrics: crate::metrics::Metrics::default(),
+            shiprocket: None,
+        };
+        let shiprocket = crate::workers::shipments::Shiprocket::from_settings(&state.settings, &state.metrics)?;
+        let state = AppState {
+            shiprocket: shiprocket.map(Arc::new),
+            ..state
         };
         Ok(Application { listener, state })
     }

@@ -8,15 +8,22 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api;
+use crate::{api, web};
 use crate::app::AppState;
 
 /// Routes that need no credentials (every other route is authenticated; a test enforces this).
-pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/readyz", "/api/openapi.json"];
+pub const PUBLIC_ROUTES: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/api/openapi.json",
+    "/login",
+    "/static/{name}",
+];
 
 /// Builds the application router.
 pub fn build(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    web::counts::start(&state);
     Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
@@ -26,6 +33,45 @@ pub fn build(state: AppState) -> Router {
         // Read API (API key with orders:read).
         .route("/api/v1/orders", get(api::orders::list))
         .route("/api/v1/orders/{order_number}", get(api::orders::show))
+        // Fulfilment actions (API key with orders:write; Idempotency-Key and expected_version honoured).
+        .route("/api/v1/orders/{order_number}/processing", post(api::actions::processing))
+        .route("/api/v1/orders/{order_number}/shipments", get(api::actions::list_shipments).post(api::actions::shipments))
+        .route("/api/v1/orders/{order_number}/shipments/{shipment_id}/retry", post(api::actions::retry))
+        .route("/api/v1/orders/{order_number}/cancel", post(api::actions::cancel))
+        .route("/api/v1/orders/{order_number}/notes", post(api::actions::notes))
+        .route("/api/v1/orders/{order_number}/shipping-address", axum::routing::put(api::actions::shipping_address))
+        .route("/api/v1/batches", post(api::batches::start))
+        .route("/api/v1/batches/{id}", get(api::batches::show))
+        .route("/api/v1/batches/{id}/events", get(api::batches::events))
+        .route("/api/v1/batches/{id}/failures.csv", get(api::batches::failures_csv))
+        // Shiprocket tracking push (x-api-key token, not an API key).
+        .route("/api/v1/tracking-updates", post(api::tracking::receive))
+        // Outbound events: pull feed (events:read), replay and webhook endpoints (admin), metrics (metrics:read).
+        .route("/api/v1/events", get(api::events::feed))
+        .route("/api/v1/events/{id}/replay", post(api::events::replay))
+        .route("/api/v1/webhook-endpoints", get(api::webhooks::list).post(api::webhooks::add))
+        .route("/api/v1/webhook-endpoints/{id}", axum::routing::delete(api::webhooks::disable))
+        .route("/api/v1/webhook-endpoints/{id}/enable", post(api::webhooks::enable))
+        .route("/api/v1/webhook-endpoints/{id}/deliveries", get(api::webhooks::deliveries))
+        .route("/metrics", get(api::metrics::serve))
+        // Dashboard (HTML; a session cookie, except /login and /static).
+        .route("/login", get(web::auth::show).post(web::auth::submit))
+        .route("/logout", post(web::auth::logout))
+        .route("/static/{name}", get(web::assets::serve))
+        .route("/", get(web::auth::home))
+        .route("/events", get(web::events::stream))
+        .route("/orders", get(web::orders::page))
+        .route("/orders/bulk", post(web::actions::bulk))
+        .route("/orders/{order_number}", get(web::order::page))
+        .route("/orders/{order_number}/couriers", get(web::actions::couriers))
+        .route("/orders/{order_number}/process", post(web::actions::process))
+        .route("/orders/{order_number}/ship", post(web::actions::ship))
+        .route("/orders/{order_number}/retry", post(web::actions::retry))
+        .route("/orders/{order_number}/cancel", post(web::actions::cancel))
+        .route("/orders/{order_number}/notes", post(web::actions::note))
+        .route("/orders/{order_number}/address", post(web::actions::address))
+        .route("/batches/{id}", get(web::actions::batch))
+        .route("/settings/users", get(web::users::page).post(web::users::add))
         .fallback(api::error::not_found)
         .with_state(state)
         .layer(CompressionLayer::new())
@@ -36,6 +82,10 @@ pub fn build(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(web::CSP),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,

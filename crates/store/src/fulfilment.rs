@@ -12,8 +12,8 @@ pub use batches::{Batch, BatchJob, batch, claim_next_job, create_batch, finish_j
 pub use idempotency::{IdempotentResponse, lookup as idempotency_lookup, remember as idempotency_remember};
 pub use notes::{Note, add_note, notes};
 pub use shipments::{
-    Shipment, claim, insert_attempt, load as load_shipment, open_for_order, release, runnable, shipments,
+    Shipment, cancel_all, claim, insert_attempt, load as load_shipment, open_for_order, release, runnable, shipments,
     update_fields, ShipmentUpdate,
 };
-pub use tracking::{TrackedShipment, record_event, shipment_by_awb, stale_shipped};
-pub use transition::{OrderRef, Transition, load_order, set_flag, transition};
+pub use tracking::{TrackedShipment, mark_picked_up, record_event, set_tracking_status, shipment_by_awb, stale_shipped, tracking_status};
+pub use transition::{OrderRef, Transition, load_order, set_flag, set_shipping_info, transition, update_shipping_address};

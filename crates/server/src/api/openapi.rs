@@ -14,9 +14,29 @@ use utoipa::{Modify, OpenApi};
         super::intake::receive,
         super::orders::list,
         super::orders::show,
+        super::actions::processing,
+        super::actions::shipments,
+        super::actions::list_shipments,
+        super::actions::retry,
+        super::actions::cancel,
+        super::actions::notes,
+        super::actions::shipping_address,
+        super::batches::start,
+        super::batches::show,
+        super::batches::events,
+        super::batches::failures_csv,
+        super::tracking::receive,
+        super::events::feed,
+        super::events::replay,
+        super::webhooks::list,
+        super::webhooks::add,
+        super::webhooks::disable,
+        super::webhooks::enable,
+        super::webhooks::deliveries,
+        super::metrics::serve,
     ),
     modifiers(&ApiKeyScheme),
-    tags((name = "intake", description = "Inbound events from checkout"), (name = "orders", description = "Reading orders"), (name = "ops", description = "Probes"))
+    tags((name = "intake", description = "Inbound events from checkout"), (name = "orders", description = "Reading orders"), (name = "fulfilment", description = "Actions: processing, shipments, cancel, notes, address, batches"), (name = "tracking", description = "Shiprocket tracking push"), (name = "ops", description = "Probes and metrics"), (name = "events", description = "Outbound events: the pull feed and replay"), (name = "webhooks", description = "Outbound webhook endpoints"))
 )]
 #[derive(Debug)]
 pub struct ApiDoc;

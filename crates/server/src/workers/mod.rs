@@ -1,6 +1,14 @@
-//! Background workers: the shipment saga, outbox delivery, tracking reconciliation, NATS intake.
+//! Background workers: the shipment saga, batches, outbox delivery, tracking reconciliation, NATS intake.
 //! [`start`] launches every worker this process runs; each stops when `shutdown` flips to true.
 
+pub mod dispatch;
+pub mod nats;
+pub mod saga;
+mod saga_build;
+mod saga_steps;
+pub mod shipments;
+
+pub use saga_build::{parcel as saga_build_parcel, quote as saga_build_quote};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -8,7 +16,9 @@ use crate::app::AppState;
 
 /// Starts every background worker over `state`. Each worker owns one line here.
 pub fn start(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let handles: Vec<JoinHandle<()>> = Vec::new();
-    let _ = (state, shutdown);
+    let mut handles: Vec<JoinHandle<()>> = Vec::new();
+    handles.push(tokio::spawn(shipments::run(state.clone(), shutdown.clone())));
+    handles.push(dispatch::start(state.clone(), shutdown.clone()));
+    handles.push(nats::start(state.clone(), shutdown.clone()));
     handles
 }

@@ -334,3 +334,15 @@ pub async fn update_fields(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Ends every attempt of an order that has not failed (the order was cancelled).
+pub async fn cancel_all(tx: &mut Tx<'_>, order_id: i64, at: OffsetDateTime) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE shipments SET step = 'cancelled', updated_at = $1 WHERE order_id = $2 AND step NOT IN ('failed', 'cancelled')",
+    )
+    .bind(to_micros(at))
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}

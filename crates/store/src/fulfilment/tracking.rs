@@ -78,3 +78,33 @@ pub async fn stale_shipped(store: &Store, before: OffsetDateTime, limit: i64) ->
     .await?;
     rows.iter().map(|r| Ok(r.try_get("awb")?)).collect()
 }
+
+/// The order's last tracking effect (`delivered`, `ndr`, …) as stored.
+pub async fn tracking_status(tx: &mut Tx<'_>, order_id: i64) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT tracking_status FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.try_get("tracking_status")?)
+}
+
+/// Stores the order's newest tracking effect and when it was heard.
+pub async fn set_tracking_status(tx: &mut Tx<'_>, order_id: i64, effect: Option<&str>, at: OffsetDateTime) -> Result<(), StoreError> {
+    sqlx::query("UPDATE orders SET tracking_status = COALESCE($1, tracking_status), last_tracking_at = $2 WHERE id = $3")
+        .bind(effect)
+        .bind(to_micros(at))
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Records that the courier picked the parcel up (cancellation is refused from now on).
+pub async fn mark_picked_up(tx: &mut Tx<'_>, shipment_id: i64, at: OffsetDateTime) -> Result<(), StoreError> {
+    sqlx::query("UPDATE shipments SET picked_up_at = COALESCE(picked_up_at, $1) WHERE id = $2")
+        .bind(to_micros(at))
+        .bind(shipment_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

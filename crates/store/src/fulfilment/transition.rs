@@ -122,3 +122,57 @@ pub async fn set_flag(tx: &mut Tx<'_>, order_id: i64, flag: &str, reason: Option
         .await?;
     Ok(())
 }
+
+/// Records the shipping details of an assigned AWB on the order and clears the failure flag.
+pub async fn set_shipping_info(
+    tx: &mut Tx<'_>,
+    order_id: i64,
+    awb: &str,
+    courier_name: &str,
+    tracking_url: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE orders SET awb = $1, courier_name = $2, tracking_url = $3, shipment_failed = NULL WHERE id = $4",
+    )
+    .bind(awb)
+    .bind(courier_name)
+    .bind(tracking_url)
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the shipping address (optimistic on `version`) and its address check result.
+pub async fn update_shipping_address(
+    tx: &mut Tx<'_>,
+    order: &OrderRef,
+    expected_version: Option<i64>,
+    a: &crate::orders::AddressView,
+    address_suspect: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let version = expected_version.unwrap_or(order.version);
+    let done = sqlx::query(
+        "UPDATE orders SET ship_name = $1, ship_line1 = $2, ship_line2 = $3, ship_city = $4, ship_state = $5,
+            ship_pincode = $6, ship_country = $7, address_suspect = $8, version = version + 1, updated_at = $9
+         WHERE id = $10 AND version = $11",
+    )
+    .bind(&a.name)
+    .bind(&a.line1)
+    .bind(&a.line2)
+    .bind(&a.city)
+    .bind(&a.state)
+    .bind(&a.pincode)
+    .bind(&a.country)
+    .bind(address_suspect)
+    .bind(to_micros(at))
+    .bind(order.id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict("this order changed, reload".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! Batches: N orders, one job each, run with bounded concurrency in the background; resumable.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use orderly_domain::OrderStatus;
+use orderly_domain::intake::FieldError;
+use orderly_store::fulfilment;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use utoipa::ToSchema;
+
+use super::shipment::{ShipmentOutcome, request, wait};
+use super::{ActionError, Actor};
+use crate::app::AppState;
+
+/// What a batch does to each order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchKind {
+    /// Generate a shipment (marking placed orders processing first).
+    GenerateShipments,
+    /// Mark as processing.
+    MarkProcessing,
+}
+
+impl BatchKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchKind::GenerateShipments => "generate_shipments",
+            BatchKind::MarkProcessing => "mark_processing",
+        }
+    }
+}
+
+/// Largest batch accepted.
+pub const MAX_BATCH: usize = 1000;
+/// Orders worked on at once (Shiprocket's rate limiter paces the calls).
+const CONCURRENCY: usize = 4;
+/// How long one job waits for its shipment before reporting it as still retrying.
+const JOB_BUDGET: Duration = Duration::from_secs(900);
+
+/// Starts a batch and returns its id; progress is in `GET /api/v1/batches/{id}`.
+pub async fn start_batch(state: &AppState, kind: BatchKind, order_numbers: &[String], actor: &Actor) -> Result<i64, ActionError> {
+    let mut unique: Vec<String> = Vec::new();
+    for n in order_numbers.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        if !unique.iter().any(|u| u == n) {
+            unique.push(n.to_string());
+        }
+    }
+    if unique.is_empty() || unique.len() > MAX_BATCH {
+        return Err(ActionError::Invalid(vec![FieldError {
+            pointer: "/order_numbers".into(),
+            message: format!("send 1 to {MAX_BATCH} order numbers"),
+        }]));
+    }
+    if kind == BatchKind::GenerateShipments && state.shiprocket.is_none() {
+        return Err(ActionError::NotConfigured);
+    }
+    let id = fulfilment::create_batch(&state.store, kind.as_str(), actor.as_str(), &unique, state.clock.now()).await?;
+    let bg = state.clone();
+    tokio::spawn(async move { run_batch(bg, id).await });
+    Ok(id)
+}
+
+/// Works through a batch's pending jobs (also after a restart).
+pub async fn run_batch(state: AppState, id: i64) {
+    let Ok(Some(batch)) = fulfilment::batch(&state.store, id).await else { return };
+    let kind = if batch.kind == BatchKind::MarkProcessing.as_str() { BatchKind::MarkProcessing } else { BatchKind::GenerateShipments };
+    let actor = Actor::system(&batch.actor);
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut running = Vec::new();
+    loop {
+        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        let now = state.clock.now();
+        let job = match fulfilment::claim_next_job(&state.store, id, now, now - time::Duration::minutes(20)).await {
+            Ok(Some(job)) => job,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(batch = id, error = %e, "could not claim a batch job");
+                break;
+            }
+        };
+        let (state, actor) = (state.clone(), actor.clone());
+        running.push(tokio::spawn(async move {
+            let (ok, message, awb) = run_job(&state, kind, id, &job.order_number, &actor).await;
+            let at = state.clock.now();
+            if let Err(e) = fulfilment::finish_job(&state.store, id, job.position, ok, &message, awb.as_deref(), at).await {
+                tracing::warn!(batch = id, error = %e, "could not record a batch result");
+            }
+            state.metrics.inc("orderly_batch_jobs_total", &[("kind", kind.as_str()), ("result", if ok { "succeeded" } else { "failed" })], 1.0);
+            state.live.publish(&job.order_number, "batch");
+            drop(permit);
+        }));
+    }
+    for r in running {
+        let _ = r.await;
+    }
+}
+
+async fn run_job(state: &AppState, kind: BatchKind, batch: i64, order_number: &str, actor: &Actor) -> (bool, String, Option<String>) {
+    if kind == BatchKind::MarkProcessing {
+        return match super::mark_processing(state, order_number, None, actor).await {
+            Ok(_) => (true, "marked as processing".into(), None),
+            Err(e) => (false, e.to_string(), None),
+        };
+    }
+    let placed = orderly_store::orders::get(&state.store, order_number)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|o| o.summary.status == OrderStatus::Placed.as_str());
+    if placed {
+        if let Err(e) = super::mark_processing(state, order_number, None, actor).await {
+            return (false, e.to_string(), None);
+        }
+    }
+    let id = match request(state, order_number, None, None, Some(batch), actor).await {
+        Ok(id) => id,
+        Err(e) => return (false, e.to_string(), None),
+    };
+    match wait(state, id, JOB_BUDGET).await {
+        Ok(ShipmentOutcome::Shipped { awb, courier_name, .. }) => (true, format!("AWB {awb} via {courier_name}"), Some(awb)),
+        Ok(ShipmentOutcome::Failed { reason, .. }) => (false, reason, None),
+        Ok(ShipmentOutcome::Pending { .. }) => (false, "Shiprocket is still failing; it keeps being retried in the background".into(), None),
+        Err(e) => (false, e.to_string(), None),
+    }
+}
