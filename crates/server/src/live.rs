@@ -18,6 +18,7 @@ pub struct LiveEvent {
 #[derive(Debug, Clone)]
 pub struct Live {
     tx: broadcast::Sender<LiveEvent>,
+    outbox: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Default for Live {
@@ -30,7 +31,21 @@ impl Live {
     /// A bus with room for bursts (slow listeners that fall behind are told to catch up).
     pub fn new() -> Live {
         let (tx, _) = broadcast::channel(4096);
-        Live { tx }
+        Live {
+            tx,
+            outbox: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+
+    /// Wakes the outbox delivery workers (webhooks, NATS) at once; call after committing a
+    /// transaction that appended outbox rows. Never blocks. (Workers also poll every 250 ms.)
+    pub fn notify_outbox(&self) {
+        self.outbox.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that sees every [`Live::notify_outbox`] from now on (used by delivery workers).
+    pub fn outbox_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.outbox.subscribe()
     }
 
     /// Announces a committed change. Never blocks; nobody listening is fine.

@@ -1,0 +1,233 @@
+//! Webhook endpoints: `GET/POST /api/v1/webhook-endpoints`, `DELETE /api/v1/webhook-endpoints/{id}`
+//! (disable), `POST /api/v1/webhook-endpoints/{id}/enable`, `GET /api/v1/webhook-endpoints/{id}/deliveries`.
+//! Every route needs an API key with `admin`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use http::StatusCode;
+use orderly_domain::intake::FieldError;
+use orderly_store::delivery::{self, DeliveryLog, Endpoint, NewEndpoint};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::ApiCaller;
+use super::error::{ApiError, ErrorBody};
+use crate::app::AppState;
+
+/// A new endpoint.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateEndpoint {
+    /// `https://…` (or `http://` for loopback and private networks).
+    pub url: String,
+    /// The signing secret, at least 16 characters; generated when omitted.
+    pub secret: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+/// A created endpoint, with its secret (shown this once).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedEndpoint {
+    /// The endpoint.
+    #[serde(flatten)]
+    pub endpoint: Endpoint,
+    /// The signing secret. Store it now; it is not shown again.
+    pub secret: String,
+}
+
+/// Every endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointList {
+    /// Oldest first.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// Checks and stores a new endpoint (also used by `orderly webhook add`).
+pub async fn create(
+    state: &AppState,
+    url: &str,
+    secret: Option<String>,
+    description: Option<&str>,
+    actor: &str,
+) -> Result<(Endpoint, String), ApiError> {
+    let mut errors = Vec::new();
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => errors.push(field("url", "must be an absolute http:// or https:// URL")),
+    }
+    let secret = secret.unwrap_or_else(generate_secret);
+    if secret.len() < 16 {
+        errors.push(field("secret", "must be at least 16 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let new = NewEndpoint {
+        url,
+        secret: &secret,
+        description,
+    };
+    let endpoint = delivery::create_endpoint(&state.store, &new, state.clock.now(), actor).await?;
+    Ok((endpoint, secret))
+}
+
+/// A random signing secret: `whsec_` and 32 letters and digits.
+pub fn generate_secret() -> String {
+    let body: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect();
+    format!("whsec_{body}")
+}
+
+fn field(name: &str, message: &str) -> FieldError {
+    FieldError {
+        pointer: format!("/{name}"),
+        message: message.to_string(),
+    }
+}
+
+/// Lists webhook endpoints (secrets are never listed).
+#[utoipa::path(
+    get, path = "/api/v1/webhook-endpoints", tag = "webhooks", security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every endpoint", body = EndpointList),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key lacks admin", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<EndpointList>, ApiError> {
+    caller.require("admin")?;
+    Ok(Json(EndpointList {
+        endpoints: delivery::list_endpoints(&state.store).await?,
+    }))
+}
+
+/// Adds an endpoint. It receives every event committed from now on, signed with its secret.
+#[utoipa::path(
+    post, path = "/api/v1/webhook-endpoints", tag = "webhooks", security(("api_key" = [])),
+    request_body = CreateEndpoint,
+    responses(
+        (status = 201, description = "Created; the secret is shown once", body = CreatedEndpoint),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key lacks admin", body = ErrorBody),
+        (status = 422, description = "Invalid URL or secret", body = ErrorBody),
+    )
+)]
+pub async fn add(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(body): Json<CreateEndpoint>,
+) -> Result<(StatusCode, Json<CreatedEndpoint>), ApiError> {
+    caller.require("admin")?;
+    let (endpoint, secret) = create(
+        &state,
+        &body.url,
+        body.secret,
+        body.description.as_deref(),
+        &caller.actor(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedEndpoint { endpoint, secret }),
+    ))
+}
+
+/// Disables an endpoint (nothing is deleted; its attempt log stays).
+#[utoipa::path(
+    delete, path = "/api/v1/webhook-endpoints/{id}", tag = "webhooks", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Endpoint id")),
+    responses(
+        (status = 200, description = "Disabled", body = Endpoint),
+        (status = 404, description = "No such endpoint", body = ErrorBody),
+    )
+)]
+pub async fn disable(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<Endpoint>, ApiError> {
+    caller.require("admin")?;
+    let reason = format!("disabled by {}", caller.actor());
+    set_enabled(&state, id, false, Some(&reason), &caller.actor()).await
+}
+
+/// Re-enables an endpoint: the failure count is cleared and delivery resumes where it stopped, in order.
+#[utoipa::path(
+    post, path = "/api/v1/webhook-endpoints/{id}/enable", tag = "webhooks", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Endpoint id")),
+    responses(
+        (status = 200, description = "Enabled", body = Endpoint),
+        (status = 404, description = "No such endpoint", body = ErrorBody),
+    )
+)]
+pub async fn enable(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<Endpoint>, ApiError> {
+    caller.require("admin")?;
+    let out = set_enabled(&state, id, true, None, &caller.actor()).await;
+    state.live.notify_outbox();
+    out
+}
+
+async fn set_enabled(
+    state: &AppState,
+    id: i64,
+    enabled: bool,
+    reason: Option<&str>,
+    actor: &str,
+) -> Result<Json<Endpoint>, ApiError> {
+    delivery::set_enabled(&state.store, id, enabled, reason, state.clock.now(), actor)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no webhook endpoint {id}")))
+}
+
+/// Paging of the attempt log.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesParams {
+    /// Rows, 1–500 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// The attempt log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryList {
+    /// Newest first.
+    pub deliveries: Vec<DeliveryLog>,
+}
+
+/// The newest delivery attempts to an endpoint, each with its outcome, status code and duration.
+#[utoipa::path(
+    get, path = "/api/v1/webhook-endpoints/{id}/deliveries", tag = "webhooks", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Endpoint id"), DeliveriesParams),
+    responses(
+        (status = 200, description = "Attempts, newest first", body = DeliveryList),
+        (status = 404, description = "No such endpoint", body = ErrorBody),
+    )
+)]
+pub async fn deliveries(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Query(params): Query<DeliveriesParams>,
+) -> Result<Json<DeliveryList>, ApiError> {
+    caller.require("admin")?;
+    if delivery::get_endpoint(&state.store, id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no webhook endpoint {id}")));
+    }
+    let limit = i64::from(params.limit.unwrap_or(50).clamp(1, 500));
+    Ok(Json(DeliveryList {
+        deliveries: delivery::deliveries(&state.store, id, limit).await?,
+    }))
+}
