@@ -63,6 +63,8 @@ pub struct Settings {
     pub tracking_webhook_token: Option<Secret>,
     /// Hours after which an unshipped order is "SLA at risk" (`ORDERLY_SLA_HOURS`, default 24).
     pub sla_hours: i64,
+    /// The address people reach the dashboard at (`ORDERLY_PUBLIC_URL`); cookies are `Secure` when it is https.
+    pub public_url: Option<String>,
 }
 
 /// Which parts of Orderly a process runs.
@@ -109,6 +111,7 @@ impl Settings {
             courier_policy: "recommended".into(),
             tracking_webhook_token: None,
             sla_hours: 24,
+            public_url: None,
         }
     }
 
@@ -169,6 +172,7 @@ impl Settings {
                 .parse()
                 .context("ORDERLY_SLA_HOURS must be a whole number of hours")?;
         }
+        s.public_url = get("ORDERLY_PUBLIC_URL").filter(|v| !v.is_empty());
         Ok(s)
     }
 }

@@ -56,6 +56,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     let key = orderly_store::api_keys::create(&store, "demo", &["orders:read".to_string()], "demo")
         .await?;
+    let admin_password: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect();
+    let admin_hash = crate::web::session::hash_password(&admin_password)?;
+    orderly_store::accounts::upsert_user(
+        &store,
+        "admin@demo.local",
+        orderly_store::accounts::Role::Admin,
+        &admin_hash,
+        OffsetDateTime::now_utc(),
+        "demo",
+    )
+    .await?;
     let app = crate::Application::build_with_store(settings, store).await?;
     let addr = app.local_addr()?;
     println!();
@@ -64,6 +79,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  orders:   curl -H 'Authorization: Bearer {}' http://{addr}/api/v1/orders",
         key.key
     );
+    println!("  dashboard: http://{addr}/login  (admin@demo.local / {admin_password})");
     println!("  OpenAPI:  http://{addr}/api/openapi.json");
     println!("  database: {}", args.database);
     if args.every > 0 {

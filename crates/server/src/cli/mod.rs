@@ -5,7 +5,7 @@ mod audit;
 mod demo;
 mod import;
 pub mod seed;
-mod webhook;
+mod user;
 
 use std::process::ExitCode;
 
@@ -43,9 +43,9 @@ enum Command {
     /// Audit-log tools.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
-    /// Outbound webhook endpoints: add, list, replay.
+    /// Manage dashboard users.
     #[command(subcommand)]
-    Webhook(webhook::WebhookCommand),
+    User(user::UserCommand),
     /// Run the Shiprocket simulator alone (for other teams' integration tests).
     ShiprocketSim(shiprocket_sim::SimArgs),
 }
@@ -103,7 +103,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Import(a) => import::run(a, &settings).await,
                 Command::Seed(a) => seed::run(a, &settings).await,
                 Command::Audit(c) => audit::run(c, &settings).await,
-                Command::Webhook(c) => webhook::run(c, &settings).await,
+                Command::User(c) => user::run(c, &settings).await,
                 Command::ShiprocketSim(_) | Command::Demo(_) => Ok(()),
             }
         }

@@ -1,0 +1,83 @@
+//! `GET/POST /settings/users`: admins list dashboard users and add or reset one.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::response::Response;
+use http::StatusCode;
+use orderly_store::accounts::{self, Role, User};
+use serde::Deserialize;
+
+use super::{Session, WebError};
+use crate::app::AppState;
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    email: String,
+    role: &'static str,
+    csrf: String,
+    users: Vec<User>,
+}
+
+/// The add-user form.
+#[derive(Debug, Deserialize)]
+pub struct AddUser {
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// New user's email.
+    pub email: String,
+    /// `viewer`, `operator` or `admin`.
+    pub role: String,
+    /// Initial password (at least 12 characters).
+    pub password: String,
+}
+
+/// `GET /settings/users`.
+pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, WebError> {
+    session.require(Role::Admin)?;
+    let users = accounts::list_users(&state.store).await?;
+    super::render(&UsersPage {
+        email: session.email().to_string(),
+        role: session.role().as_str(),
+        csrf: session.csrf().to_string(),
+        users,
+    })
+}
+
+/// `POST /settings/users`.
+pub async fn add(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<AddUser>,
+) -> Result<Response, WebError> {
+    session.authorise(Role::Admin, &f.csrf)?;
+    let role = Role::parse(&f.role).ok_or_else(|| {
+        WebError::Message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Choose viewer, operator or admin.".into(),
+        )
+    })?;
+    if f.password.chars().count() < 12 || !f.email.contains('@') {
+        return Err(WebError::Message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Give a valid email and a password of at least 12 characters.".into(),
+        ));
+    }
+    let password = f.password;
+    let hash = tokio::task::spawn_blocking(move || super::session::hash_password(&password))
+        .await
+        .map_err(WebError::internal)?
+        .map_err(WebError::internal)?;
+    let actor = format!("user:{}", session.email());
+    accounts::upsert_user(
+        &state.store,
+        &f.email,
+        role,
+        &hash,
+        state.clock.now(),
+        &actor,
+    )
+    .await?;
+    Ok(super::see_other("/settings/users"))
+}
