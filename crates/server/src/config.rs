@@ -47,6 +47,11 @@ pub struct Settings {
     pub role: Role,
     /// NATS server for event delivery and `orders.placed` intake (`ORDERLY_NATS_URL`); off when unset.
     pub nats_url: Option<String>,
+    /// JetStream stream Orderly publishes to and consumes from (`ORDERLY_NATS_STREAM`, default `ORDERS`).
+    pub nats_stream: String,
+    /// Subject prefix (`ORDERLY_NATS_SUBJECT_PREFIX`, default `orders`): events go to `<prefix>.<event>`,
+    /// intake reads `<prefix>.placed`. Tests set their own so they can share one NATS server.
+    pub nats_subject_prefix: String,
     /// Shiprocket API base (`ORDERLY_SHIPROCKET_URL`, default `https://apiv2.shiprocket.in/v1/external`).
     pub shiprocket_url: String,
     /// Shiprocket API user (`ORDERLY_SHIPROCKET_EMAIL`).
@@ -55,6 +60,10 @@ pub struct Settings {
     pub shiprocket_password: Option<Secret>,
     /// Client-side Shiprocket rate limit (`ORDERLY_SHIPROCKET_RPM`, default 180; 0 = unlimited).
     pub shiprocket_rpm: u32,
+    /// Per-request Shiprocket timeout (`ORDERLY_SHIPROCKET_TIMEOUT_SECS`, default 20).
+    pub shiprocket_timeout: Duration,
+    /// How long the Shiprocket circuit breaker stays open (`ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS`, default 30).
+    pub shiprocket_breaker_cooldown: Duration,
     /// Shiprocket pickup location nickname (`ORDERLY_PICKUP_LOCATION`, default `Primary`).
     pub pickup_location: String,
     /// Default courier policy (`ORDERLY_COURIER_POLICY`: cheapest, fastest, best_rated, recommended, balanced).
@@ -63,6 +72,11 @@ pub struct Settings {
     pub tracking_webhook_token: Option<Secret>,
     /// Hours after which an unshipped order is "SLA at risk" (`ORDERLY_SLA_HOURS`, default 24).
     pub sla_hours: i64,
+    /// First value of `feature.orders.order_fulfillment` (`ORDERLY_FEATURE_ORDER_FULFILLMENT`: `off`,
+    /// `internal:<emails or key prefixes>`, `percent:<n>`, `on`); used only until someone sets the flag.
+    pub feature_order_fulfillment: Option<String>,
+    /// The fulfilment rollback guard (`ORDERLY_ROLLBACK_*`).
+    pub feature_rollback: crate::feature::RollbackSettings,
     /// The address people reach the dashboard at (`ORDERLY_PUBLIC_URL`); cookies are `Secure` when it is https.
     pub public_url: Option<String>,
 }
@@ -103,14 +117,20 @@ impl Settings {
             database_max_connections: 8,
             role: Role::All,
             nats_url: None,
+            nats_stream: "ORDERS".into(),
+            nats_subject_prefix: "orders".into(),
             shiprocket_url: "https://apiv2.shiprocket.in/v1/external".into(),
             shiprocket_email: None,
             shiprocket_password: None,
             shiprocket_rpm: 180,
+            shiprocket_timeout: Duration::from_secs(20),
+            shiprocket_breaker_cooldown: Duration::from_secs(30),
             pickup_location: "Primary".into(),
             courier_policy: "recommended".into(),
             tracking_webhook_token: None,
             sla_hours: 24,
+            feature_order_fulfillment: None,
+            feature_rollback: crate::feature::RollbackSettings::default(),
             public_url: None,
         }
     }
@@ -146,6 +166,12 @@ impl Settings {
                 .context("ORDERLY_DATABASE_MAX_CONNECTIONS must be a number")?;
         }
         s.nats_url = get("ORDERLY_NATS_URL").filter(|v| !v.is_empty());
+        if let Some(v) = get("ORDERLY_NATS_STREAM").filter(|v| !v.is_empty()) {
+            s.nats_stream = v;
+        }
+        if let Some(v) = get("ORDERLY_NATS_SUBJECT_PREFIX").filter(|v| !v.is_empty()) {
+            s.nats_subject_prefix = v;
+        }
         if let Some(v) = get("ORDERLY_SHIPROCKET_URL") {
             s.shiprocket_url = v;
         }
@@ -157,6 +183,13 @@ impl Settings {
             s.shiprocket_rpm = v
                 .parse()
                 .context("ORDERLY_SHIPROCKET_RPM must be a number of requests per minute")?;
+        }
+        if let Some(v) = get("ORDERLY_SHIPROCKET_TIMEOUT_SECS") {
+            s.shiprocket_timeout = Duration::from_secs(v.parse().context("ORDERLY_SHIPROCKET_TIMEOUT_SECS must be a number of seconds")?);
+        }
+        if let Some(v) = get("ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS") {
+            s.shiprocket_breaker_cooldown =
+                Duration::from_secs(v.parse().context("ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS must be a number of seconds")?);
         }
         if let Some(v) = get("ORDERLY_PICKUP_LOCATION") {
             s.pickup_location = v;
@@ -173,6 +206,12 @@ impl Settings {
                 .context("ORDERLY_SLA_HOURS must be a whole number of hours")?;
         }
         s.public_url = get("ORDERLY_PUBLIC_URL").filter(|v| !v.is_empty());
+        s.feature_order_fulfillment =
+            get("ORDERLY_FEATURE_ORDER_FULFILLMENT").filter(|v| !v.trim().is_empty());
+        if let Some(v) = &s.feature_order_fulfillment {
+            crate::feature::parse_config(v)?;
+        }
+        s.feature_rollback = crate::feature::RollbackSettings::from_lookup(&get)?;
         Ok(s)
     }
 }

@@ -79,6 +79,12 @@ pub(crate) async fn choose_courier(state: &AppState, sr: &Arc<Shiprocket>, sh: &
     };
     let service = match sr.client.serviceability(&query).await {
         Ok(s) => s,
+        Err(e) if e.kind() == ErrorKind::NotServiceable => {
+            let pin = &order.shipping_address.pincode;
+            let message = format!("Pincode {pin} is not serviceable by any courier — check the address");
+            fail(state, sh, "not_serviceable", &message, Some(&e)).await?;
+            return Ok(Next::Stop);
+        }
         Err(e) => return on_error(state, sh, &e, false).await,
     };
     if after_call {

@@ -33,6 +33,9 @@ impl Shiprocket {
         crate::install_crypto_provider();
         let mut cfg = shiprocket::ClientConfig::new(settings.shiprocket_url.clone(), email.clone(), password.expose());
         cfg.requests_per_minute = settings.shiprocket_rpm;
+        cfg.request_timeout = settings.shiprocket_timeout;
+        cfg.breaker_cooldown = settings.shiprocket_breaker_cooldown;
+        cfg.retry_budget = cfg.retry_budget.min(settings.shiprocket_timeout * 3);
         let m = metrics.clone();
         m.describe("orderly_shiprocket_call_seconds", "histogram", "Shiprocket call latency by endpoint.");
         cfg.observer = Some(Arc::new(move |r: &shiprocket::CallRecord| {

@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 
 pub const SECRET: &str = "test-intake-secret-0123456789";
 pub const NEXT_SECRET: &str = "next-intake-secret-0123456789";
+pub const TRACKING_TOKEN: &str = "tracking-token-0123456789";
 pub const OLD_SECRET: &str = "retired-intake-secret-0123456789";
 
 /// Generates `mod sqlite` and `mod postgres`, each with one `#[tokio::test]` per story.
@@ -35,25 +36,70 @@ pub struct TestApp {
     pub store: Store,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// The running app's state (for driving workers and actions directly).
+    pub state: orderly::AppState,
+    /// The Shiprocket simulator, when spawned with one.
+    pub sim: Option<shiprocket_sim::Simulator>,
     shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// How to spawn a [`TestApp`].
+#[derive(Default)]
+pub struct Options {
+    pub sim: Option<shiprocket_sim::SimConfig>,
+    pub clock: Option<orderly::clock::ManualClock>,
+    pub policy: Option<String>,
+    /// Run without background workers (tests drive them by hand).
+    pub web_only: bool,
+    /// Last word on settings.
+    pub tweak: Option<fn(&mut Settings)>,
 }
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> TestApp {
+        TestApp::spawn_with(engine, Options::default()).await
+    }
+
+    /// Spawns the app with a Shiprocket simulator (its own real HTTP server) and fulfilment settings.
+    pub async fn spawn_with_sim(engine: Engine, sim: shiprocket_sim::SimConfig) -> TestApp {
+        TestApp::spawn_with(engine, Options { sim: Some(sim), ..Options::default() }).await
+    }
+
+    pub async fn spawn_with(engine: Engine, options: Options) -> TestApp {
         orderly::install_crypto_provider();
-        let database_url = testing::fresh_database(engine)
-            .await
-            .expect("fresh database");
+        if let Ok(filter) = std::env::var("ORDERLY_TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+        let database_url = testing::fresh_database(engine).await.expect("fresh database");
         let mut settings = Settings::local_defaults();
         settings.bind = "127.0.0.1:0".parse().unwrap();
         settings.database_url = database_url.clone();
         settings.intake_secrets = vec![Secret::new(SECRET), Secret::new(NEXT_SECRET)];
-        let store = Store::connect(&database_url, StoreOptions::default())
-            .await
-            .expect("connect");
-        let app = orderly::Application::build_with_store(settings, store.clone())
-            .await
-            .expect("build");
+        settings.tracking_webhook_token = Some(Secret::new(TRACKING_TOKEN));
+        settings.courier_policy = options.policy.clone().unwrap_or_else(|| "recommended".into());
+        let sim = match options.sim {
+            Some(config) => Some(shiprocket_sim::Simulator::spawn(config).await.expect("simulator")),
+            None => None,
+        };
+        if let Some(sim) = &sim {
+            let (email, password) = sim.credentials();
+            settings.shiprocket_url = sim.base_url();
+            settings.shiprocket_email = Some(email);
+            settings.shiprocket_password = Some(Secret::new(password));
+            settings.shiprocket_rpm = 0;
+        }
+        if let Some(tweak) = options.tweak {
+            tweak(&mut settings);
+        }
+        if options.web_only {
+            settings.role = orderly::config::Role::Web;
+        }
+        let store = Store::connect(&database_url, StoreOptions::default()).await.expect("connect");
+        let mut app = orderly::Application::build_with_store(settings, store.clone()).await.expect("build");
+        if let Some(clock) = &options.clock {
+            app = app.with_clock(std::sync::Arc::new(clock.clone()));
+        }
+        let state = app.state().clone();
         let addr = app.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
@@ -64,6 +110,8 @@ impl TestApp {
             store,
             client: reqwest::Client::new(),
             database_url,
+            state,
+            sim,
             shutdown: Some(tx),
         }
     }
@@ -127,4 +175,26 @@ pub fn envelope(seq: u64) -> serde_json::Value {
         OffsetDateTime::now_utc() - time::Duration::minutes(seq as i64 % 1000),
     );
     synth.envelope(&order)
+}
+
+impl TestApp {
+    /// The simulator (panics when spawned without one).
+    pub fn sim(&self) -> &shiprocket_sim::Simulator {
+        self.sim.as_ref().expect("spawned with a simulator")
+    }
+
+    /// Places order `seq` through the signed intake and returns its order number.
+    pub async fn place(&self, seq: u64) -> String {
+        let env = envelope(seq);
+        let r = self.post_event(&env.to_string()).await;
+        assert_eq!(r.status(), 201, "intake refused the order");
+        env["data"]["order_number"].as_str().unwrap().to_string()
+    }
+
+    /// POSTs JSON with an API key; returns status and body.
+    pub async fn post_json(&self, path: &str, key: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self.client.post(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }

@@ -68,14 +68,14 @@ pub async fn transition(tx: &mut Tx<'_>, order: &OrderRef, t: &Transition<'_>) -
         .map_err(|e| StoreError::Conflict(e.to_string()))?;
     let at = to_micros(t.at);
     let stamp = match to {
-        OrderStatus::Shipped => "shipped_at",
-        OrderStatus::Delivered => "delivered_at",
-        OrderStatus::Cancelled => "cancelled_at",
-        _ => "updated_at",
+        OrderStatus::Shipped => ", shipped_at = $2",
+        OrderStatus::Delivered => ", delivered_at = $2",
+        OrderStatus::Cancelled => ", cancelled_at = $2",
+        _ => "",
     };
-    // `stamp` is one of four fixed column names above, never input.
+    // `stamp` is one of three fixed fragments above, never input.
     let sql = format!(
-        "UPDATE orders SET status = $1, version = version + 1, updated_at = $2, {stamp} = $2
+        "UPDATE orders SET status = $1, version = version + 1, updated_at = $2{stamp}
          WHERE id = $3 AND version = $4"
     );
     let done = sqlx::query(&sql)
