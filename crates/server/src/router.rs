@@ -53,6 +53,8 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v1/webhook-endpoints/{id}", axum::routing::delete(api::webhooks::disable))
         .route("/api/v1/webhook-endpoints/{id}/enable", post(api::webhooks::enable))
         .route("/api/v1/webhook-endpoints/{id}/deliveries", get(api::webhooks::deliveries))
+        // Fulfilment rollout flag (API key; PUT needs admin).
+        .route("/api/v1/feature-flags/order-fulfillment", get(api::flags::show).put(api::flags::update))
         .route("/metrics", get(api::metrics::serve))
         // Dashboard (HTML; a session cookie, except /login and /static).
         .route("/login", get(web::auth::show).post(web::auth::submit))

@@ -14,6 +14,8 @@ use utoipa::{Modify, OpenApi};
         super::intake::receive,
         super::orders::list,
         super::orders::show,
+        super::flags::show,
+        super::flags::update,
         super::actions::processing,
         super::actions::shipments,
         super::actions::list_shipments,
@@ -36,7 +38,7 @@ use utoipa::{Modify, OpenApi};
         super::metrics::serve,
     ),
     modifiers(&ApiKeyScheme),
-    tags((name = "intake", description = "Inbound events from checkout"), (name = "orders", description = "Reading orders"), (name = "fulfilment", description = "Actions: processing, shipments, cancel, notes, address, batches"), (name = "tracking", description = "Shiprocket tracking push"), (name = "ops", description = "Probes and metrics"), (name = "events", description = "Outbound events: the pull feed and replay"), (name = "webhooks", description = "Outbound webhook endpoints"))
+    tags((name = "intake", description = "Inbound events from checkout"), (name = "orders", description = "Reading orders"), (name = "fulfilment", description = "Actions: processing, shipments, cancel, notes, address, batches"), (name = "tracking", description = "Shiprocket tracking push"), (name = "feature flags", description = "The fulfilment rollout flag"), (name = "ops", description = "Probes and metrics"), (name = "events", description = "Outbound events: the pull feed and replay"), (name = "webhooks", description = "Outbound webhook endpoints"))
 )]
 #[derive(Debug)]
 pub struct ApiDoc;

@@ -3,6 +3,7 @@
 mod apikey;
 mod audit;
 mod demo;
+mod flag;
 mod import;
 pub mod seed;
 mod user;
@@ -43,6 +44,9 @@ enum Command {
     /// Audit-log tools.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The fulfilment rollout flag (feature.orders.order_fulfillment).
+    #[command(subcommand)]
+    Flag(flag::FlagCommand),
     /// Manage dashboard users.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -103,6 +107,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Import(a) => import::run(a, &settings).await,
                 Command::Seed(a) => seed::run(a, &settings).await,
                 Command::Audit(c) => audit::run(c, &settings).await,
+                Command::Flag(c) => flag::run(c, &settings).await,
                 Command::User(c) => user::run(c, &settings).await,
                 Command::ShiprocketSim(_) | Command::Demo(_) => Ok(()),
             }

@@ -3,6 +3,7 @@
 
 pub mod dispatch;
 pub mod nats;
+pub mod rollback;
 pub mod saga;
 mod saga_build;
 mod saga_steps;
@@ -20,5 +21,6 @@ pub fn start(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<JoinHandl
     handles.push(tokio::spawn(shipments::run(state.clone(), shutdown.clone())));
     handles.push(dispatch::start(state.clone(), shutdown.clone()));
     handles.push(nats::start(state.clone(), shutdown.clone()));
+    handles.push(rollback::start(state.clone(), shutdown.clone()));
     handles
 }

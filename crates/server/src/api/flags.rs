@@ -1,0 +1,192 @@
+//! `GET` and `PUT /api/v1/feature-flags/order-fulfillment`: the fulfilment rollout flag, its
+//! history and the last automatic rollback. Reading needs any API key; changing needs `admin`
+//! and a reason, and is audited.
+
+use axum::Json;
+use axum::extract::State;
+use http::StatusCode;
+use orderly_domain::feature::{FlagState, ORDER_FULFILLMENT, Stage};
+use orderly_domain::intake::FieldError;
+use orderly_store::flags;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::auth::ApiCaller;
+use super::error::{ApiError, ErrorBody};
+use crate::app::AppState;
+use crate::feature::{self, SetError, Source};
+
+/// The flag as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlagView {
+    /// Always `feature.orders.order_fulfillment`.
+    pub name: &'static str,
+    /// `off`, `internal`, `percent` or `on`.
+    pub stage: String,
+    /// 0–100 (used by `percent`).
+    pub percent: u8,
+    /// Staff who may fulfil in `internal` (and always in `percent`): emails or API key prefixes.
+    pub staff: Vec<String>,
+    /// `database` (someone set it), `config` (`ORDERLY_FEATURE_ORDER_FULFILLMENT`) or `default` (off).
+    pub source: String,
+    /// Pass back as `expected_version` to refuse a change made meanwhile (0: never set).
+    pub version: i64,
+    /// Who last changed it.
+    pub updated_by: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub updated_at: Option<OffsetDateTime>,
+    /// Why.
+    pub reason: Option<String>,
+    /// Present while fulfilment is off after an automatic rollback.
+    #[schema(value_type = Option<Object>)]
+    pub rolled_back: Option<serde_json::Value>,
+    /// The latest changes, newest first.
+    #[schema(value_type = Vec<Object>)]
+    pub history: Vec<serde_json::Value>,
+}
+
+/// A change to the flag.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SetFlag {
+    /// `off`, `internal`, `percent` or `on`.
+    pub stage: String,
+    /// 0–100, required for `percent`.
+    pub percent: Option<u8>,
+    /// Required (non-empty) for `internal`: emails or API key prefixes.
+    #[serde(default)]
+    pub staff: Vec<String>,
+    /// Why (required; kept in the history and the audit log).
+    pub reason: String,
+    /// The `version` you read; 409 when it changed meanwhile.
+    pub expected_version: Option<i64>,
+}
+
+/// The view of the flag in force, with the latest 20 changes.
+pub async fn view(state: &AppState) -> Result<FlagView, ApiError> {
+    let current = feature::current(state).await?;
+    let history = flags::history(&state.store, ORDER_FULFILLMENT, 20).await?;
+    let stored = current.stored.as_ref();
+    Ok(FlagView {
+        name: ORDER_FULFILLMENT,
+        stage: current.state.stage.as_str().into(),
+        percent: current.state.percent,
+        staff: current.state.staff.clone(),
+        source: match current.source {
+            Source::Database => "database",
+            Source::Config => "config",
+            Source::Default => "default",
+        }
+        .into(),
+        version: stored.map(|s| s.version).unwrap_or(0),
+        updated_by: stored.map(|s| s.updated_by.clone()),
+        updated_at: stored.map(|s| s.updated_at),
+        reason: stored.map(|s| s.reason.clone()),
+        rolled_back: stored
+            .and_then(|s| s.rolled_back.as_ref())
+            .and_then(|r| serde_json::to_value(r).ok()),
+        history: history
+            .iter()
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .collect(),
+    })
+}
+
+/// Reads the fulfilment flag. Any valid API key.
+#[utoipa::path(
+    get, path = "/api/v1/feature-flags/order-fulfillment", tag = "feature flags",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The flag in force and its latest changes", body = FlagView),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+    )
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+) -> Result<Json<FlagView>, ApiError> {
+    Ok(Json(view(&state).await?))
+}
+
+fn invalid(pointer: &str, message: impl Into<String>) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        pointer: pointer.into(),
+        message: message.into(),
+    }])
+}
+
+/// Turns a request into a checked flag value.
+pub fn requested_state(
+    stage: &str,
+    percent: Option<u8>,
+    staff: &[String],
+) -> Result<FlagState, ApiError> {
+    let st =
+        Stage::parse(stage).ok_or_else(|| invalid("/stage", "use off, internal, percent or on"))?;
+    if st == Stage::Percent && percent.is_none() {
+        return Err(invalid(
+            "/percent",
+            "the percent stage needs a percent from 0 to 100",
+        ));
+    }
+    FlagState::new(st, percent.unwrap_or(0), staff).map_err(|e| {
+        let pointer = match e {
+            orderly_domain::feature::FlagError::NoStaff => "/staff",
+            _ => "/percent",
+        };
+        invalid(pointer, e.to_string())
+    })
+}
+
+/// Changes the fulfilment flag. Needs an API key with `admin` and a reason.
+#[utoipa::path(
+    put, path = "/api/v1/feature-flags/order-fulfillment", tag = "feature flags",
+    request_body = SetFlag,
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The flag after the change", body = FlagView),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key lacks admin", body = ErrorBody),
+        (status = 409, description = "The flag changed since expected_version", body = ErrorBody),
+        (status = 422, description = "Invalid stage, percent, staff or missing reason", body = ErrorBody),
+    )
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    body: axum::body::Bytes,
+) -> Result<Json<FlagView>, ApiError> {
+    caller.require("admin")?;
+    let req: SetFlag = serde_json::from_slice(&body).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "the body is not valid JSON",
+            )
+        } else {
+            invalid("", e.to_string())
+        }
+    })?;
+    let new = requested_state(&req.stage, req.percent, &req.staff)?;
+    match feature::set(
+        &state,
+        &new,
+        &caller.actor(),
+        &req.reason,
+        req.expected_version,
+    )
+    .await
+    {
+        Ok(_) => Ok(Json(view(&state).await?)),
+        Err(SetError::Invalid(m)) => Err(invalid("/reason", m)),
+        Err(SetError::Conflict) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "stale",
+            "the flag changed meanwhile; read it again and retry",
+        )),
+        Err(SetError::Store(e)) => Err(e.into()),
+    }
+}
