@@ -10,6 +10,7 @@ pub mod auth;
 pub mod counts;
 pub mod error;
 pub mod events;
+pub mod flags;
 pub mod format;
 pub mod order;
 pub mod orders;
@@ -46,6 +47,9 @@ pub const AUTHENTICATED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/events"),
     ("GET", "/settings/users"),
     ("POST", "/settings/users"),
+    ("GET", "/settings/fulfilment"),
+    ("POST", "/settings/fulfilment"),
+    ("GET", "/settings/fulfilment/report"),
     ("POST", "/logout"),
 ];
 
