@@ -77,6 +77,10 @@ impl TestApp {
         settings.intake_secrets = vec![Secret::new(SECRET), Secret::new(NEXT_SECRET)];
         settings.tracking_webhook_token = Some(Secret::new(TRACKING_TOKEN));
         settings.courier_policy = options.policy.clone().unwrap_or_else(|| "recommended".into());
+        // Fulfilment open unless a test says otherwise (through `tweak`); the rollback guard only
+        // judges when a test calls `workers::rollback::evaluate_once`.
+        settings.feature_order_fulfillment = Some("on".into());
+        settings.feature_rollback.every = std::time::Duration::from_secs(3600);
         let sim = match options.sim {
             Some(config) => Some(shiprocket_sim::Simulator::spawn(config).await.expect("simulator")),
             None => None,
