@@ -736,3 +736,56 @@ async fn the_saga_starts_no_new_work_outside_the_flag_but_finishes_past_the_awb(
         "{finished}"
     );
 }
+
+/// Figures for the report: `cargo test -p orderly --test feature_flag -- --ignored --nocapture measure`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement, run by hand"]
+async fn measure_the_gate_and_the_guard() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let app = spawn(engine, Some("percent:30")).await;
+        let started = std::time::Instant::now();
+        let calls = 100_000u32;
+        for i in 0..calls {
+            let _ = feature::check(&app.state, &format!("BRD-{i:06}"), "user:a@b.in").await;
+        }
+        let per_check = started.elapsed() / calls;
+        let number = app.place(1).await;
+        let id: i64 = sqlx::query("SELECT id FROM orders WHERE order_number = $1")
+            .bind(&number)
+            .fetch_one(app.store.reader())
+            .await
+            .unwrap()
+            .try_get("id")
+            .unwrap();
+        let now = to_micros(OffsetDateTime::now_utc());
+        let rows = 200_000i64;
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+             INSERT INTO shipments (order_id, attempt, step, channel_order_id, failure_class, actor, created_at, updated_at)
+             SELECT $2, i, CASE WHEN i % 50 = 0 THEN 'failed' ELSE 'done' END, 'C', NULL, 'm',
+                    $3 - CAST(i AS BIGINT) * 60000000, $3 - CAST(i AS BIGINT) * 60000000 FROM n",
+        )
+        .bind(rows)
+        .bind(id)
+        .bind(now)
+        .execute(app.store.writer())
+        .await
+        .unwrap();
+        let started = std::time::Instant::now();
+        let due = rollback::evaluate_once(&app.state).await.unwrap();
+        let guard = started.elapsed();
+        set(&app, "on").await;
+        let started = std::time::Instant::now();
+        let report = feature::report::build(&app.state).await.unwrap();
+        let report_time = started.elapsed();
+        println!(
+            "{engine:?}: check (cached) {per_check:?}/call; rollback guard over a 1 h window of {rows} rows: {guard:?} (rolled back: {}); report over {} attempts: {report_time:?}",
+            due.is_some(),
+            report
+                .stages
+                .iter()
+                .map(|s| s.figures.stats.settled)
+                .sum::<u64>()
+        );
+    }
+}
