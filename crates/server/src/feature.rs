@@ -321,3 +321,64 @@ pub async fn banner(state: &AppState) -> Option<String> {
         rb.reason
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn rollback_settings_default_to_the_spec_and_read_the_environment() {
+        let d = RollbackSettings::from_lookup(&lookup(&[])).unwrap();
+        assert_eq!(d, RollbackSettings::default());
+        assert_eq!(d.thresholds.max_error_rate, 0.01);
+        assert_eq!(d.thresholds.min_success_rate, 0.90);
+        let r = RollbackSettings::from_lookup(&lookup(&[
+            ("ORDERLY_ROLLBACK_WINDOW_SECS", "600"),
+            ("ORDERLY_ROLLBACK_CHECK_SECS", "5"),
+            ("ORDERLY_ROLLBACK_MIN_SAMPLE", "50"),
+            ("ORDERLY_ROLLBACK_MAX_ERROR_PCT", "0.5"),
+            ("ORDERLY_ROLLBACK_MIN_SUCCESS_PCT", "95"),
+        ]))
+        .unwrap();
+        assert_eq!(r.window, Duration::from_secs(600));
+        assert_eq!(r.every, Duration::from_secs(5));
+        assert_eq!(r.thresholds.min_sample, 50);
+        assert_eq!(r.thresholds.max_error_rate, 0.005);
+        assert_eq!(r.thresholds.min_success_rate, 0.95);
+        assert!(
+            RollbackSettings::from_lookup(&lookup(&[("ORDERLY_ROLLBACK_MAX_ERROR_PCT", "lots")]))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_bad_flag_value_in_the_environment_stops_start_up() {
+        let bad = Settings::from_lookup(lookup(&[(
+            "ORDERLY_FEATURE_ORDER_FULFILLMENT",
+            "percent:150",
+        )]));
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("ORDERLY_FEATURE_ORDER_FULFILLMENT")
+        );
+        let good = Settings::from_lookup(lookup(&[(
+            "ORDERLY_FEATURE_ORDER_FULFILLMENT",
+            "internal:a@b.in",
+        )]))
+        .unwrap();
+        assert_eq!(
+            good.feature_order_fulfillment.as_deref(),
+            Some("internal:a@b.in")
+        );
+    }
+}
