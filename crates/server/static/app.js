@@ -42,13 +42,15 @@
 
   // Filters in sessionStorage: a bare /orders restores the last filters of this tab.
   if (page === "orders") {
-    if (location.search === "" && sessionStorage.getItem("orderly.filters")) {
-      location.replace("/orders" + sessionStorage.getItem("orderly.filters"));
+    var saved = sessionStorage.getItem("orderly.filters") || "";
+    if (location.search.length < 2 && saved.length > 1) {
+      location.replace("/orders" + saved);
       return;
     }
     var params = new URLSearchParams(location.search);
     params.delete("cursor");
-    sessionStorage.setItem("orderly.filters", "?" + params.toString());
+    var now = params.toString();
+    if (now) { sessionStorage.setItem("orderly.filters", "?" + now); }
   }
 
   // Live updates.
@@ -121,6 +123,10 @@
     es.addEventListener("counts", function (ev) {
       try { updateCounts(JSON.parse(ev.data)); } catch (e) { /* ignore */ }
     });
+    // Browsers allow six HTTP/1.1 connections per host: never keep a stream open for a page that
+    // is being left (or kept in the back/forward cache); reload its data when it comes back.
+    window.addEventListener("pagehide", function () { es.close(); });
+    window.addEventListener("pageshow", function (ev) { if (ev.persisted) { location.reload(); } });
     es.addEventListener("resync", function () {
       sessionStorage.removeItem("orderly.lastEvent");
       if (page === "orders") { refresh("orders-region", true); }
