@@ -275,10 +275,9 @@ impl Live {
             let mut parts = n.payload().splitn(3, '|');
             if let (Some(instance), Some(kind), Some(order)) =
                 (parts.next(), parts.next(), parts.next())
+                && instance != self.instance()
             {
-                if instance != self.instance() {
-                    self.announce(order, static_kind(kind), false);
-                }
+                self.announce(order, static_kind(kind), false);
             }
         }
     }

@@ -97,12 +97,14 @@ pub async fn upsert_user(
     let (id, action) = match existing {
         Some(r) => {
             let id: i64 = r.try_get("id")?;
-            sqlx::query("UPDATE users SET role = $1, password_hash = $2, disabled_at = NULL WHERE id = $3")
-                .bind(role.as_str())
-                .bind(password_hash)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE users SET role = $1, password_hash = $2, disabled_at = NULL WHERE id = $3",
+            )
+            .bind(role.as_str())
+            .bind(password_hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             (id, "user.updated")
         }
         None => {
