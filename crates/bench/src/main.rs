@@ -4,10 +4,14 @@
 //!   same query run directly against the store (no HTTP).
 //! - `intake`: signed `OrderPlaced` over HTTP into SQLite for a fixed time, beside a bare axum
 //!   endpoint that only parses the same JSON (the ceiling).
+//! - `outbox`: events committed at a fixed rate (500/s) through the outbox, commit → webhook
+//!   receipt latency on loopback with the real dispatcher.
 
 mod intake;
 mod list;
 mod load;
+mod outbox;
+mod pages;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +28,10 @@ enum Command {
     List(list::ListArgs),
     /// Throughput and latency of signed intake.
     Intake(intake::IntakeArgs),
+    /// Dashboard list page per tab and search, page weight, live fan-out to many dashboards.
+    Pages(pages::PagesArgs),
+    /// Commit → webhook receipt latency of the outbox dispatcher at a fixed event rate.
+    Outbox(outbox::OutboxArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,6 +44,8 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::List(a) => list::run(a).await,
             Command::Intake(a) => intake::run(a).await,
+            Command::Pages(a) => pages::run(a).await,
+            Command::Outbox(a) => outbox::run(a).await,
         }
     })
 }
