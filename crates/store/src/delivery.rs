@@ -10,13 +10,15 @@
 //! outbox has no gaps.
 
 mod endpoints;
+mod log;
 mod replays;
 
 pub use endpoints::{
-    Attempt, DeliveryLog, Endpoint, MAX_ATTEMPTS, MAX_CONSECUTIVE_FAILURES, NewEndpoint,
-    RecordOutcome, backoff, claim_endpoint, create_endpoint, deliveries, due_endpoints,
-    get_endpoint, list_endpoints, record_attempts, release_endpoint, set_enabled,
+    Attempt, Endpoint, MAX_ATTEMPTS, MAX_CONSECUTIVE_FAILURES, NewEndpoint, RecordOutcome, backoff,
+    claim_endpoint, create_endpoint, due_endpoints, get_endpoint, list_endpoints, record_attempts,
+    release_endpoint, set_enabled,
 };
+pub use log::{DeliveryLog, deliveries};
 pub use replays::{DueReplay, due_replays, record_replay, replay};
 
 use sqlx::Row;
@@ -87,7 +89,9 @@ pub async fn pending(
         return Ok(events);
     }
     // The next seq is missing: wait for in-flight inserts, then every gap below the mark is final.
-    let mark = settled_mark(store).await?;
+    let Some(mark) = settled_mark(store).await? else {
+        return Ok(Vec::new());
+    };
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM outbox WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
     ))
@@ -100,18 +104,30 @@ pub async fn pending(
 }
 
 /// The highest seq below which nothing can still commit (PostgreSQL: after a `SHARE` lock, which
-/// waits for every transaction holding an insert lock on `outbox`).
-async fn settled_mark(store: &Store) -> Result<i64, StoreError> {
+/// waits for every transaction holding an insert lock on `outbox`). The wait is capped at 100 ms so
+/// a slow writer never stalls the others queued behind the lock; `None` means "try again later".
+async fn settled_mark(store: &Store) -> Result<Option<i64>, StoreError> {
     let mut tx = store.begin().await?;
-    sqlx::query("LOCK TABLE outbox IN SHARE MODE")
+    sqlx::query("SET LOCAL lock_timeout = '100ms'")
         .execute(&mut *tx)
         .await?;
+    let locked = sqlx::query("LOCK TABLE outbox IN SHARE MODE")
+        .execute(&mut *tx)
+        .await;
+    match locked {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    }
     let mark: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS m FROM outbox")
         .fetch_one(&mut *tx)
         .await?
         .try_get("m")?;
     tx.commit().await?;
-    Ok(mark)
+    Ok(Some(mark))
 }
 
 /// The highest seq in the outbox (0 when empty).

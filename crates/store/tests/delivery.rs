@@ -71,6 +71,7 @@ macro_rules! stories {
 stories!(
     pending_events_come_in_seq_order_after_the_cursor,
     a_rolled_back_event_leaves_no_hole_that_blocks_the_reader,
+    an_event_still_committing_holds_back_the_ones_after_it,
     a_new_endpoint_starts_at_the_head_of_the_outbox,
     only_one_worker_holds_an_endpoint_lease,
     a_failed_attempt_schedules_the_next_try_with_backoff_and_logs_it,
@@ -121,6 +122,33 @@ async fn a_rolled_back_event_leaves_no_hole_that_blocks_the_reader(engine: Engin
         seen.iter().map(|e| &e.event_id).collect::<Vec<_>>(),
         ids.iter().collect::<Vec<_>>()
     );
+}
+
+async fn an_event_still_committing_holds_back_the_ones_after_it(engine: Engine) {
+    if engine == Engine::Sqlite {
+        return; // one writer: a later seq cannot commit while an earlier one is in flight
+    }
+    let s = store(engine).await;
+    let mut slow = s.begin().await.unwrap();
+    let first = outbox::append(
+        &mut slow,
+        "X",
+        1,
+        None,
+        OffsetDateTime::now_utc(),
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    let later = append(&s, 1).await;
+    assert!(
+        delivery::pending(&s, 0, 100).await.unwrap().is_empty(),
+        "seq 1 may still commit"
+    );
+    slow.commit().await.unwrap();
+    let seen = delivery::pending(&s, 0, 100).await.unwrap();
+    let ids: Vec<&str> = seen.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(ids, vec![first.id.as_str(), later[0].as_str()]);
 }
 
 async fn a_new_endpoint_starts_at_the_head_of_the_outbox(engine: Engine) {

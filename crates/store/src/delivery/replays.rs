@@ -5,7 +5,8 @@
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::endpoints::{Attempt, backoff, log_attempt};
+use super::endpoints::{Attempt, backoff};
+use super::log::log_attempt;
 use super::{OutboxEvent, event_by_id};
 use crate::audit::{self, AuditEntry};
 use crate::{Store, StoreError, to_micros};
