@@ -272,8 +272,12 @@ impl WindowStats {
         ratio(self.errors, self.settled)
     }
 
-    /// Adds one settled attempt: `succeeded`, or failed with `failure_class`.
+    /// Adds `count` settled attempts: `succeeded`, or failed with `failure_class`. Attempts stopped
+    /// by the flag itself ([`NOT_JUDGED_CLASSES`]) say nothing about shipping and are not counted.
     pub fn record(&mut self, succeeded: bool, failure_class: Option<&str>, count: u64) {
+        if !succeeded && failure_class.is_some_and(|c| NOT_JUDGED_CLASSES.contains(&c)) {
+            return;
+        }
         self.settled += count;
         if succeeded {
             self.succeeded += count;
@@ -301,6 +305,10 @@ pub const ORDER_PROBLEM_CLASSES: &[&str] = &[
     "insufficient_balance",
     "rejected",
 ];
+
+/// Failure classes that are not shipment outcomes: the saga stopping an attempt because the flag
+/// closed fulfilment for its order. Counting them would let a rollout change roll itself back.
+pub const NOT_JUDGED_CLASSES: &[&str] = &["feature_disabled"];
 
 /// True when a failed attempt counts as an error (Shiprocket down, timeouts, 5xx, auth, our bugs).
 pub fn is_system_error(failure_class: Option<&str>) -> bool {

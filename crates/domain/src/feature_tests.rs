@@ -134,6 +134,15 @@ fn order_problems_lower_the_success_rate_without_counting_as_errors() {
 }
 
 #[test]
+fn attempts_stopped_by_the_flag_are_not_judged() {
+    let mut s = WindowStats::default();
+    s.record(false, Some("feature_disabled"), 50);
+    s.record(true, None, 20);
+    assert_eq!((s.settled, s.failed, s.errors), (20, 0, 0));
+    assert_eq!(rollback_due(&s, &Thresholds::default()), None);
+}
+
+#[test]
 fn a_failure_without_a_class_is_an_error() {
     assert!(is_system_error(None));
     assert!(is_system_error(Some("server_error")));
