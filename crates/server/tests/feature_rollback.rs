@@ -226,13 +226,22 @@ async fn the_saga_starts_no_new_work_outside_the_flag_but_finishes_past_the_awb(
         .unwrap();
     assert_eq!(step_of(&app, ids[1]).await, "awb_assigned");
     set(&app, "off").await;
+    let creates_before = app.sim().control().count("orders/create/adhoc");
     drive(&app.state, ids[0]).await.unwrap();
     drive(&app.state, ids[1]).await.unwrap();
-    assert_eq!(
-        step_of(&app, ids[0]).await,
-        "requested",
-        "no new Shiprocket work while off"
+    // The first attempt never reached Shiprocket: stopped with the flag's reason, retryable later.
+    let (step, class) = step_and_class(&app, ids[0]).await;
+    assert!(
+        step == "requested" || (step == "failed" && class.as_deref() == Some("feature_disabled")),
+        "no new Shiprocket work while off: {step} {class:?}"
     );
+    assert_eq!(
+        app.sim().control().count("orders/create/adhoc"),
+        creates_before,
+        "no Shiprocket order was created for the first order"
+    );
+    // Stopped attempts do not count against the rollout.
+    assert_eq!(rollback::evaluate_once(&app.state).await.unwrap(), None);
     assert_eq!(app.sim().control().awb_count(), 1);
     let finished = step_of(&app, ids[1]).await;
     assert!(

@@ -142,8 +142,8 @@ pub fn seqs_around(p: u8) -> (u64, u64) {
             .unwrap()
             .to_string()
     };
-    let inside = (1..).find(|s| bucket(&number(*s)) < p).unwrap();
-    let outside = (1..).find(|s| bucket(&number(*s)) >= p).unwrap();
+    let inside = (100..).find(|s| bucket(&number(*s)) < p).unwrap();
+    let outside = (100..).find(|s| bucket(&number(*s)) >= p).unwrap();
     (inside, outside)
 }
 
@@ -165,4 +165,17 @@ pub fn cli(database_url: &str, args: &[&str]) -> std::process::Output {
         .env_remove("ORDERLY_FEATURE_ORDER_FULFILLMENT")
         .output()
         .expect("run orderly")
+}
+
+/// The step and failure class of shipment attempt `id`.
+pub async fn step_and_class(app: &TestApp, id: i64) -> (String, Option<String>) {
+    let r = sqlx::query("SELECT step, failure_class FROM shipments WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.store.reader())
+        .await
+        .unwrap();
+    (
+        r.try_get("step").unwrap(),
+        r.try_get("failure_class").unwrap(),
+    )
 }
