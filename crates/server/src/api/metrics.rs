@@ -12,6 +12,55 @@ use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use crate::app::AppState;
 
+/// Help texts of the delivery metrics recorded by the workers.
+const DESCRIBED: &[(&str, &str, &str)] = &[
+    (
+        "orderly_webhook_attempts_total",
+        "counter",
+        "Webhook attempts by outcome (delivered, failed, dead).",
+    ),
+    (
+        "orderly_webhook_failures_total",
+        "counter",
+        "Failed webhook attempts per endpoint.",
+    ),
+    (
+        "orderly_webhook_request_seconds",
+        "histogram",
+        "Duration of webhook requests.",
+    ),
+    (
+        "orderly_webhook_delivery_lag_seconds",
+        "histogram",
+        "From the event's occurred_at to its webhook delivery.",
+    ),
+    (
+        "orderly_webhook_endpoints_disabled_total",
+        "counter",
+        "Endpoints disabled after consecutive failures.",
+    ),
+    (
+        "orderly_webhook_replays_total",
+        "counter",
+        "Replay attempts by outcome.",
+    ),
+    (
+        "orderly_nats_published_total",
+        "counter",
+        "Outbox events acknowledged by JetStream.",
+    ),
+    (
+        "orderly_nats_publish_failures_total",
+        "counter",
+        "JetStream publish passes that stopped on an error.",
+    ),
+    (
+        "orderly_nats_intake_total",
+        "counter",
+        "OrderPlaced messages from NATS by outcome.",
+    ),
+];
+
 /// Prometheus metrics (text exposition format 0.0.4).
 #[utoipa::path(
     get, path = "/metrics", tag = "ops", security(("api_key" = [])),
@@ -50,6 +99,9 @@ async fn scrape_gauges(state: &AppState) -> Result<(), ApiError> {
         "Age of the oldest undelivered outbox event, per consumer.",
     );
     m.describe("orderly_orders", "gauge", "Orders by status.");
+    for (name, kind, help) in DESCRIBED {
+        m.describe(name, kind, help);
+    }
     let lags = orderly_store::delivery::lags(&state.store, state.clock.now()).await?;
     for lag in lags {
         let l = [("consumer", lag.consumer.as_str())];
