@@ -23,6 +23,7 @@ stories!(
     an_endpoint_is_disabled_after_twenty_consecutive_failures_and_resumes_in_order_when_enabled,
     a_replayed_event_is_sent_again_with_the_same_id,
     a_committed_event_reaches_the_receiver_within_milliseconds,
+    a_hanging_receiver_does_not_hold_up_another_endpoint,
 );
 
 async fn a_webhook_carries_the_envelope_signed_like_intake(engine: Engine) {
@@ -302,4 +303,37 @@ async fn a_committed_event_reaches_the_receiver_within_milliseconds(engine: Engi
         latencies[latencies.len() / 2] < Duration::from_millis(100),
         "{latencies:?}"
     );
+}
+
+async fn a_hanging_receiver_does_not_hold_up_another_endpoint(engine: Engine) {
+    let app = App::spawn(engine, true, |_| {}).await;
+    // Accepts connections and never answers.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/hook", hang.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hang.accept().await {
+            held.push(socket);
+        }
+    });
+    app.add_endpoint(&hang_url).await;
+    let rx = Receiver::start().await;
+    app.add_endpoint(&rx.url).await;
+    for n in 0..3 {
+        let started = std::time::Instant::now();
+        app.event(None, n).await;
+        while rx.accepted().len() <= n && started.elapsed() < Duration::from_secs(3) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            rx.accepted().len(),
+            n + 1,
+            "event {n} reached the healthy endpoint"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
 }

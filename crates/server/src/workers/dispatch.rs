@@ -4,13 +4,16 @@
 //! A pass ([`Dispatcher::run_once`]) takes each due endpoint's lease, sends its pending events one
 //! by one until the first failure, and records the batch in one transaction (the store decides the
 //! retry time, gives an event up after the last attempt, and disables the endpoint after 20
-//! consecutive failures). Then queued replays are sent. The worker runs a pass whenever
-//! [`crate::live::Live::notify_outbox`] is called after a commit, and every 250 ms regardless.
+//! consecutive failures). Then queued replays are sent. The worker ([`start`]) runs each endpoint
+//! in its own task, woken by [`crate::live::Live::notify_outbox`] after a commit, by any live order
+//! change, and every 250 ms regardless.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use orderly_store::delivery::{self, Attempt, DueReplay, Endpoint, OutboxEvent};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::AppState;
@@ -39,7 +42,9 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
     Dispatcher::new()?.run_once(state).await
 }
 
-/// Starts the dispatcher worker: a pass on every outbox notification and every 250 ms.
+/// Starts the dispatcher worker. Each endpoint is delivered by its own task, so a slow or hanging
+/// receiver never delays the others; the worker looks for due endpoints on every outbox
+/// notification, every live order change, whenever an endpoint task finishes, and every 250 ms.
 pub fn start(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let dispatcher = match Dispatcher::new() {
@@ -50,18 +55,51 @@ pub fn start(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle
             }
         };
         let mut changes = state.live.outbox_changes();
+        let mut orders = state.live.subscribe();
+        let finished = Arc::new(Notify::new());
+        let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
+        let mut replays: Option<JoinHandle<()>> = None;
         loop {
-            if let Err(e) = dispatcher.run_once(&state).await {
-                tracing::warn!(error = %e, "webhook delivery pass failed");
+            running.retain(|_, task| !task.is_finished());
+            match delivery::due_endpoints(&state.store, state.clock.now()).await {
+                Ok(due) => {
+                    for ep in due {
+                        if running.contains_key(&ep.id) {
+                            continue;
+                        }
+                        let (d, st, done, id) =
+                            (dispatcher.clone(), state.clone(), finished.clone(), ep.id);
+                        running.insert(id, tokio::spawn(async move {
+                            if let Err(e) = d.deliver_endpoint(&st, &ep).await {
+                                tracing::warn!(endpoint = ep.id, error = %e, "endpoint delivery failed");
+                            }
+                            done.notify_one();
+                        }));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot read due webhook endpoints"),
+            }
+            if replays.as_ref().is_none_or(|task| task.is_finished()) {
+                let (d, st) = (dispatcher.clone(), state.clone());
+                replays = Some(tokio::spawn(async move {
+                    if let Err(e) = d.run_replays(&st).await {
+                        tracing::warn!(error = %e, "webhook replays failed");
+                    }
+                }));
             }
             tokio::select! {
                 _ = changes.changed() => {}
+                _ = orders.recv() => {}
+                () = finished.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
                 _ = shutdown.changed() => {}
             }
             if *shutdown.borrow() {
                 break;
             }
+        }
+        for task in running.into_values().chain(replays) {
+            let _ = task.await;
         }
     })
 }

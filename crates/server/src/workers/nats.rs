@@ -103,12 +103,14 @@ async fn publish_loop(
 ) {
     let owner = format!("nats-{}", uuid::Uuid::new_v4().simple());
     let mut changes = state.live.outbox_changes();
+    let mut orders = state.live.subscribe();
     loop {
         if let Err(e) = publish_once(&state, &js, &owner).await {
             tracing::warn!(error = %format!("{e:#}"), "NATS publishing pass failed");
         }
         tokio::select! {
             _ = changes.changed() => {}
+            _ = orders.recv() => {}
             () = tokio::time::sleep(Duration::from_millis(250)) => {}
             _ = shutdown.changed() => {}
         }
