@@ -7,6 +7,7 @@ mod flag;
 mod import;
 pub mod seed;
 mod user;
+mod webhook;
 
 use std::process::ExitCode;
 
@@ -47,6 +48,9 @@ enum Command {
     /// The fulfilment rollout flag (feature.orders.order_fulfillment).
     #[command(subcommand)]
     Flag(flag::FlagCommand),
+    /// Outbound webhook endpoints: add, list, replay.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Manage dashboard users.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -108,6 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Seed(a) => seed::run(a, &settings).await,
                 Command::Audit(c) => audit::run(c, &settings).await,
                 Command::Flag(c) => flag::run(c, &settings).await,
+                Command::Webhook(c) => webhook::run(c, &settings).await,
                 Command::User(c) => user::run(c, &settings).await,
                 Command::ShiprocketSim(_) | Command::Demo(_) => Ok(()),
             }
