@@ -14,6 +14,7 @@ stories!(
     the_pull_feed_pages_through_every_event_in_order,
     webhook_endpoints_need_an_admin_key_and_never_show_the_secret_again,
     metrics_need_a_key_and_show_the_outbox_lag,
+    the_webhook_commands_add_list_and_replay,
 );
 
 async fn the_pull_feed_pages_through_every_event_in_order(engine: Engine) {
@@ -213,4 +214,52 @@ async fn metrics_need_a_key_and_show_the_outbox_lag(engine: Engine) {
         text.contains("orderly_webhook_attempts_total{outcome=\"delivered\"} 2"),
         "{text}"
     );
+}
+
+fn orderly(database_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_orderly"))
+        .args(args)
+        .env("ORDERLY_DATABASE_URL", database_url)
+        .env("ORDERLY_LOG", "warn")
+        .output()
+        .expect("run orderly")
+}
+
+async fn the_webhook_commands_add_list_and_replay(engine: Engine) {
+    let app = App::spawn(engine, false, |_| {}).await;
+    let url = app.state.settings.database_url.clone();
+    let rx = Receiver::start().await;
+    let out = orderly(
+        &url,
+        &["webhook", "add", "--url", &rx.url, "--description", "crm"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(
+        secret.starts_with("whsec_") && secret.len() > 20,
+        "{secret}"
+    );
+    let bad = orderly(&url, &["webhook", "add", "--url", "not a url"]);
+    assert!(!bad.status.success());
+    let list = String::from_utf8(orderly(&url, &["webhook", "list"]).stdout).unwrap();
+    assert!(list.contains(&rx.url) && list.contains("crm"), "{list}");
+    assert!(!list.contains(&secret), "the secret is shown once");
+    let id = app.event(None, 0).await;
+    dispatch::run_once(&app.state).await.unwrap();
+    let out = orderly(&url, &["webhook", "replay", "--event", &id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The command queued it on the wall clock; the app runs on a clock that stands still.
+    app.clock.advance(time::Duration::minutes(1));
+    dispatch::run_once(&app.state).await.unwrap();
+    assert_eq!(rx.ids(), vec![id.clone(), id]);
+    let missing = orderly(&url, &["webhook", "replay", "--event", "nope"]);
+    assert!(!missing.status.success());
 }
