@@ -8,12 +8,22 @@ mod shipments;
 mod tracking;
 mod transition;
 
-pub use batches::{Batch, BatchJob, batch, claim_next_job, create_batch, finish_job, open_batches};
-pub use idempotency::{IdempotentResponse, lookup as idempotency_lookup, remember as idempotency_remember};
+pub use batches::{
+    Batch, BatchJob, batch, claim_next_job, create_batch, finish_job, open_batches, requeue_running,
+};
+pub use idempotency::{
+    IdempotentResponse, lookup as idempotency_lookup, remember as idempotency_remember,
+};
 pub use notes::{Note, add_note, notes};
 pub use shipments::{
-    Shipment, cancel_all, claim, insert_attempt, load as load_shipment, open_for_order, release, runnable, shipments,
-    update_fields, ShipmentUpdate,
+    Shipment, ShipmentUpdate, cancel_all, claim, insert_attempt, load as load_shipment,
+    open_for_order, release, runnable, shipments, update_fields,
 };
-pub use tracking::{TrackedShipment, mark_picked_up, record_event, set_tracking_status, shipment_by_awb, stale_shipped, tracking_status};
-pub use transition::{OrderRef, Transition, load_order, set_flag, set_shipping_info, transition, update_shipping_address};
+pub use tracking::{
+    TrackedShipment, mark_picked_up, record_event, set_tracking_status, shipment_by_awb,
+    stale_shipped, tracking_status,
+};
+pub use transition::{
+    OrderRef, Transition, load_order, set_flag, set_shipping_info, transition,
+    update_shipping_address,
+};

@@ -17,7 +17,10 @@ fn validate(a: &AddressView) -> Result<(AddressView, Address), ActionError> {
     let mut text = |field: &str, v: &str, max: usize| -> String {
         let t = v.trim();
         if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-            errors.push(FieldError { pointer: format!("/{field}"), message: format!("{field} must be 1 to {max} characters") });
+            errors.push(FieldError {
+                pointer: format!("/{field}"),
+                message: format!("{field} must be 1 to {max} characters"),
+            });
         }
         t.to_string()
     };
@@ -25,18 +28,34 @@ fn validate(a: &AddressView) -> Result<(AddressView, Address), ActionError> {
     let line1 = text("line1", &a.line1, 200);
     let city = text("city", &a.city, 100);
     let state = text("state", &a.state, 100);
-    let line2 = a.line2.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let line2 = a
+        .line2
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     let pincode = match Pincode::parse(a.pincode.trim()) {
         Ok(p) => Some(p),
         Err(m) => {
-            errors.push(FieldError { pointer: "/pincode".into(), message: m });
+            errors.push(FieldError {
+                pointer: "/pincode".into(),
+                message: m,
+            });
             None
         }
     };
     let (Some(pincode), true) = (pincode, errors.is_empty()) else {
         return Err(ActionError::Invalid(errors));
     };
-    let view = AddressView { name, line1, line2, city, state, pincode: pincode.as_str().to_string(), country: "IN".into() };
+    let view = AddressView {
+        name,
+        line1,
+        line2,
+        city,
+        state,
+        pincode: pincode.as_str().to_string(),
+        country: "IN".into(),
+    };
     let domain = Address {
         name: view.name.clone(),
         line1: view.line1.clone(),
@@ -58,14 +77,24 @@ pub async fn edit_shipping_address(
     actor: &Actor,
 ) -> Result<OrderSummary, ActionError> {
     let (view, domain) = validate(&address)?;
-    let current = orders::get(&state.store, order_number).await?.ok_or(ActionError::NotFound)?;
+    let current = orders::get(&state.store, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
     let status = OrderStatus::parse(&current.summary.status).unwrap_or(OrderStatus::Placed);
     if !matches!(status, OrderStatus::Placed | OrderStatus::Processing) {
-        return Err(ActionError::NotAllowed(format!("the address cannot change once the order is {}", status.as_str())));
+        return Err(ActionError::NotAllowed(format!(
+            "the address cannot change once the order is {}",
+            status.as_str()
+        )));
     }
     let attempts = fulfilment::shipments(&state.store, current.summary.id).await?;
-    if attempts.iter().any(|s| s.awb.is_some() && s.step != "cancelled") {
-        return Err(ActionError::NotAllowed("an AWB already exists; the address can no longer change".into()));
+    if attempts
+        .iter()
+        .any(|s| s.awb.is_some() && s.step != "cancelled")
+    {
+        return Err(ActionError::NotAllowed(
+            "an AWB already exists; the address can no longer change".into(),
+        ));
     }
     if let Some(sr_order_id) = attempts.iter().rev().find_map(|s| s.sr_order_id) {
         let sr = state.shiprocket.clone().ok_or(ActionError::NotConfigured)?;
@@ -82,13 +111,26 @@ pub async fn edit_shipping_address(
             shipping_email: Some(current.summary.email.clone()),
             billing_alternate_phone: None,
         };
-        sr.client.update_address(&req).await.map_err(|e| ActionError::Shiprocket(e.ops_message()))?;
+        sr.client
+            .update_address(&req)
+            .await
+            .map_err(|e| ActionError::Shiprocket(e.ops_message()))?;
     }
     let suspect = pincodes::check_address(&domain);
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
-    let order = fulfilment::load_order(&mut tx, order_number).await?.ok_or(ActionError::NotFound)?;
-    fulfilment::update_shipping_address(&mut tx, &order, expected_version, &view, suspect.as_deref(), now).await?;
+    let order = fulfilment::load_order(&mut tx, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    fulfilment::update_shipping_address(
+        &mut tx,
+        &order,
+        expected_version,
+        &view,
+        suspect.as_deref(),
+        now,
+    )
+    .await?;
     audit::append(
         &mut tx,
         &AuditEntry {

@@ -42,9 +42,18 @@ const CONCURRENCY: usize = 4;
 const JOB_BUDGET: Duration = Duration::from_secs(900);
 
 /// Starts a batch and returns its id; progress is in `GET /api/v1/batches/{id}`.
-pub async fn start_batch(state: &AppState, kind: BatchKind, order_numbers: &[String], actor: &Actor) -> Result<i64, ActionError> {
+pub async fn start_batch(
+    state: &AppState,
+    kind: BatchKind,
+    order_numbers: &[String],
+    actor: &Actor,
+) -> Result<i64, ActionError> {
     let mut unique: Vec<String> = Vec::new();
-    for n in order_numbers.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+    for n in order_numbers
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+    {
         if !unique.iter().any(|u| u == n) {
             unique.push(n.to_string());
         }
@@ -58,23 +67,53 @@ pub async fn start_batch(state: &AppState, kind: BatchKind, order_numbers: &[Str
     if kind == BatchKind::GenerateShipments && state.shiprocket.is_none() {
         return Err(ActionError::NotConfigured);
     }
-    let id = fulfilment::create_batch(&state.store, kind.as_str(), actor.as_str(), &unique, state.clock.now()).await?;
+    let id = fulfilment::create_batch(
+        &state.store,
+        kind.as_str(),
+        actor.as_str(),
+        &unique,
+        state.clock.now(),
+    )
+    .await?;
     let bg = state.clone();
     tokio::spawn(async move { run_batch(bg, id).await });
     Ok(id)
 }
 
-/// Works through a batch's pending jobs (also after a restart).
+/// Resumes every unfinished batch after a restart: jobs a crash left running go back to pending.
+pub async fn resume_batches(state: AppState) {
+    let Ok(open) = fulfilment::open_batches(&state.store).await else {
+        return;
+    };
+    for id in open {
+        if let Err(e) = fulfilment::requeue_running(&state.store, id).await {
+            tracing::warn!(batch = id, error = %e, "could not requeue a batch's jobs");
+            continue;
+        }
+        tracing::info!(batch = id, "resuming batch");
+        tokio::spawn(run_batch(state.clone(), id));
+    }
+}
+
+/// Works through a batch's pending jobs.
 pub async fn run_batch(state: AppState, id: i64) {
-    let Ok(Some(batch)) = fulfilment::batch(&state.store, id).await else { return };
-    let kind = if batch.kind == BatchKind::MarkProcessing.as_str() { BatchKind::MarkProcessing } else { BatchKind::GenerateShipments };
+    let Ok(Some(batch)) = fulfilment::batch(&state.store, id).await else {
+        return;
+    };
+    let kind = if batch.kind == BatchKind::MarkProcessing.as_str() {
+        BatchKind::MarkProcessing
+    } else {
+        BatchKind::GenerateShipments
+    };
     let actor = Actor::system(&batch.actor);
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     let mut running = Vec::new();
     loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
         let now = state.clock.now();
-        let job = match fulfilment::claim_next_job(&state.store, id, now, now - time::Duration::minutes(20)).await {
+        let job = match fulfilment::claim_next_job(&state.store, id, now).await {
             Ok(Some(job)) => job,
             Ok(None) => break,
             Err(e) => {
@@ -86,10 +125,27 @@ pub async fn run_batch(state: AppState, id: i64) {
         running.push(tokio::spawn(async move {
             let (ok, message, awb) = run_job(&state, kind, id, &job.order_number, &actor).await;
             let at = state.clock.now();
-            if let Err(e) = fulfilment::finish_job(&state.store, id, job.position, ok, &message, awb.as_deref(), at).await {
+            if let Err(e) = fulfilment::finish_job(
+                &state.store,
+                id,
+                job.position,
+                ok,
+                &message,
+                awb.as_deref(),
+                at,
+            )
+            .await
+            {
                 tracing::warn!(batch = id, error = %e, "could not record a batch result");
             }
-            state.metrics.inc("orderly_batch_jobs_total", &[("kind", kind.as_str()), ("result", if ok { "succeeded" } else { "failed" })], 1.0);
+            state.metrics.inc(
+                "orderly_batch_jobs_total",
+                &[
+                    ("kind", kind.as_str()),
+                    ("result", if ok { "succeeded" } else { "failed" }),
+                ],
+                1.0,
+            );
             state.live.publish(&job.order_number, "batch");
             drop(permit);
         }));
@@ -99,7 +155,13 @@ pub async fn run_batch(state: AppState, id: i64) {
     }
 }
 
-async fn run_job(state: &AppState, kind: BatchKind, batch: i64, order_number: &str, actor: &Actor) -> (bool, String, Option<String>) {
+async fn run_job(
+    state: &AppState,
+    kind: BatchKind,
+    batch: i64,
+    order_number: &str,
+    actor: &Actor,
+) -> (bool, String, Option<String>) {
     if kind == BatchKind::MarkProcessing {
         return match super::mark_processing(state, order_number, None, actor).await {
             Ok(_) => (true, "marked as processing".into(), None),
@@ -121,9 +183,15 @@ async fn run_job(state: &AppState, kind: BatchKind, batch: i64, order_number: &s
         Err(e) => return (false, e.to_string(), None),
     };
     match wait(state, id, JOB_BUDGET).await {
-        Ok(ShipmentOutcome::Shipped { awb, courier_name, .. }) => (true, format!("AWB {awb} via {courier_name}"), Some(awb)),
+        Ok(ShipmentOutcome::Shipped {
+            awb, courier_name, ..
+        }) => (true, format!("AWB {awb} via {courier_name}"), Some(awb)),
         Ok(ShipmentOutcome::Failed { reason, .. }) => (false, reason, None),
-        Ok(ShipmentOutcome::Pending { .. }) => (false, "Shiprocket is still failing; it keeps being retried in the background".into(), None),
+        Ok(ShipmentOutcome::Pending { .. }) => (
+            false,
+            "Shiprocket is still failing; it keeps being retried in the background".into(),
+            None,
+        ),
         Err(e) => (false, e.to_string(), None),
     }
 }

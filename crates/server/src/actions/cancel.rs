@@ -19,16 +19,26 @@ pub async fn cancel_order(
     actor: &Actor,
 ) -> Result<OrderSummary, ActionError> {
     let reason = reason.trim();
-    let summary = orders::get(&state.store, order_number).await?.ok_or(ActionError::NotFound)?.summary;
+    let summary = orders::get(&state.store, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?
+        .summary;
     if expected_version.is_some_and(|v| v != summary.version) {
         return Err(ActionError::Stale);
     }
-    let status = OrderStatus::parse(&summary.status).ok_or_else(|| ActionError::Internal("bad status".into()))?;
+    let status = OrderStatus::parse(&summary.status)
+        .ok_or_else(|| ActionError::Internal("bad status".into()))?;
     if status.apply(Action::Cancel).is_err() {
-        return Err(ActionError::NotAllowed(format!("cannot cancel an order that is {}", status.as_str())));
+        return Err(ActionError::NotAllowed(format!(
+            "cannot cancel an order that is {}",
+            status.as_str()
+        )));
     }
     let attempts = fulfilment::shipments(&state.store, summary.id).await?;
-    let live: Vec<_> = attempts.iter().filter(|s| !matches!(s.step.as_str(), "failed" | "cancelled")).collect();
+    let live: Vec<_> = attempts
+        .iter()
+        .filter(|s| !matches!(s.step.as_str(), "failed" | "cancelled"))
+        .collect();
     if let Some(picked) = live.iter().find(|s| s.picked_up_at.is_some()) {
         return Err(ActionError::NotAllowed(format!(
             "the courier has already picked up AWB {}; it can no longer be cancelled — ask the courier for a return",
@@ -38,12 +48,24 @@ pub async fn cancel_order(
     let shipment_cancelled = cancel_at_shiprocket(state, &live).await?;
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
-    let order = fulfilment::load_order(&mut tx, order_number).await?.ok_or(ActionError::NotFound)?;
-    let why = if reason.is_empty() { None } else { Some(reason) };
+    let order = fulfilment::load_order(&mut tx, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let why = if reason.is_empty() {
+        None
+    } else {
+        Some(reason)
+    };
     fulfilment::transition(
         &mut tx,
         &order,
-        &Transition { action: Action::Cancel, expected_version, actor: actor.as_str(), reason: why, at: now },
+        &Transition {
+            action: Action::Cancel,
+            expected_version,
+            actor: actor.as_str(),
+            reason: why,
+            at: now,
+        },
     )
     .await?;
     fulfilment::cancel_all(&mut tx, order.id, now).await?;
@@ -69,7 +91,10 @@ pub async fn cancel_order(
 }
 
 /// Cancels AWBs and Shiprocket orders of the live attempts; true when something was cancelled there.
-async fn cancel_at_shiprocket(state: &AppState, live: &[&fulfilment::Shipment]) -> Result<bool, ActionError> {
+async fn cancel_at_shiprocket(
+    state: &AppState,
+    live: &[&fulfilment::Shipment],
+) -> Result<bool, ActionError> {
     let awbs: Vec<String> = live.iter().filter_map(|s| s.awb.clone()).collect();
     let sr_orders: Vec<i64> = live.iter().filter_map(|s| s.sr_order_id).collect();
     if awbs.is_empty() && sr_orders.is_empty() {
@@ -81,13 +106,19 @@ async fn cancel_at_shiprocket(state: &AppState, live: &[&fulfilment::Shipment]) 
             if e.is_retryable() {
                 ActionError::Shiprocket(e.ops_message())
             } else {
-                ActionError::NotAllowed(format!("Shiprocket refused to cancel the shipment: {}", e.ops_message()))
+                ActionError::NotAllowed(format!(
+                    "Shiprocket refused to cancel the shipment: {}",
+                    e.ops_message()
+                ))
             }
         })?;
     }
     if !sr_orders.is_empty() {
         if let Err(e) = sr.client.cancel_orders(&sr_orders).await {
-            tracing::warn!(kind = e.kind().as_str(), "Shiprocket order cancellation failed after the AWB was cancelled");
+            tracing::warn!(
+                kind = e.kind().as_str(),
+                "Shiprocket order cancellation failed after the AWB was cancelled"
+            );
             if awbs.is_empty() {
                 return Err(ActionError::Shiprocket(e.ops_message()));
             }

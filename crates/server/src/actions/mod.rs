@@ -12,11 +12,13 @@ mod shipment;
 mod tracking;
 
 pub use address::edit_shipping_address;
-pub use batch::{BatchKind, MAX_BATCH, run_batch, start_batch};
+pub use batch::{BatchKind, MAX_BATCH, resume_batches, run_batch, start_batch};
 pub use cancel::cancel_order;
 pub use notes::add_note;
 pub use processing::mark_processing;
-pub use shipment::{ShipmentOutcome, generate_shipment, quotes, retry_shipment};
+pub use shipment::{
+    ShipmentOutcome, generate_shipment, quotes, request as request_shipment, retry_shipment,
+};
 pub use tracking::{TrackingResult, TrackingUpdate, apply_tracking};
 
 use orderly_domain::intake::FieldError;
@@ -72,7 +74,9 @@ pub enum ActionError {
     #[error("{0}")]
     Shiprocket(String),
     /// Shiprocket is not configured.
-    #[error("Shiprocket is not configured: set ORDERLY_SHIPROCKET_EMAIL and ORDERLY_SHIPROCKET_PASSWORD")]
+    #[error(
+        "Shiprocket is not configured: set ORDERLY_SHIPROCKET_EMAIL and ORDERLY_SHIPROCKET_PASSWORD"
+    )]
     NotConfigured,
     /// Something broke on our side (logged).
     #[error("something went wrong on our side; it has been logged")]
@@ -99,9 +103,21 @@ impl From<sqlx::Error> for ActionError {
     }
 }
 
+/// Refuses with `FeatureDisabled` unless fulfilment is open for this order and actor.
+pub(crate) async fn gate(
+    state: &AppState,
+    order_number: &str,
+    actor: &Actor,
+) -> Result<(), ActionError> {
+    crate::feature::check(state, order_number, actor.as_str())
+        .await
+        .map_err(|d| ActionError::FeatureDisabled(d.reason))
+}
+
 /// Announces a committed change: live dashboards and the outbox dispatcher.
 pub(crate) fn announce(state: &AppState, order_number: &str, kind: &'static str) {
     state.live.publish(order_number, kind);
+    state.live.notify_outbox();
 }
 
 /// The shipment failure reason shown on the order.

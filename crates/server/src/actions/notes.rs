@@ -11,7 +11,12 @@ use crate::app::AppState;
 const MAX_NOTE: usize = 2000;
 
 /// Adds a note to an order (any status).
-pub async fn add_note(state: &AppState, order_number: &str, text: &str, actor: &Actor) -> Result<(), ActionError> {
+pub async fn add_note(
+    state: &AppState,
+    order_number: &str,
+    text: &str,
+    actor: &Actor,
+) -> Result<(), ActionError> {
     let body = text.trim();
     if body.is_empty() || body.chars().count() > MAX_NOTE {
         return Err(ActionError::Invalid(vec![FieldError {
@@ -21,7 +26,9 @@ pub async fn add_note(state: &AppState, order_number: &str, text: &str, actor: &
     }
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
-    let order = fulfilment::load_order(&mut tx, order_number).await?.ok_or(ActionError::NotFound)?;
+    let order = fulfilment::load_order(&mut tx, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
     fulfilment::add_note(&mut tx, order.id, actor.as_str(), body, now).await?;
     audit::append(
         &mut tx,

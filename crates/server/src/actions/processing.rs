@@ -16,9 +16,12 @@ pub async fn mark_processing(
     expected_version: Option<i64>,
     actor: &Actor,
 ) -> Result<OrderSummary, ActionError> {
+    super::gate(state, order_number, actor).await?;
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
-    let order = fulfilment::load_order(&mut tx, order_number).await?.ok_or(ActionError::NotFound)?;
+    let order = fulfilment::load_order(&mut tx, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
     let (to, _) = fulfilment::transition(
         &mut tx,
         &order,

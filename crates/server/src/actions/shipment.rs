@@ -53,18 +53,30 @@ pub async fn generate_shipment(
     expected_version: Option<i64>,
     actor: &Actor,
 ) -> Result<ShipmentOutcome, ActionError> {
-    let id = request(state, order_number, courier_id, expected_version, None, actor).await?;
+    let id = request(
+        state,
+        order_number,
+        courier_id,
+        expected_version,
+        None,
+        actor,
+    )
+    .await?;
     wait(state, id, INTERACTIVE_BUDGET).await
 }
 
 /// Retries a failed shipment: a new attempt with the same channel order id (Shiprocket returns the
 /// order it already has), after the person corrected what was wrong.
-pub async fn retry_shipment(state: &AppState, order_number: &str, actor: &Actor) -> Result<ShipmentOutcome, ActionError> {
+pub async fn retry_shipment(
+    state: &AppState,
+    order_number: &str,
+    actor: &Actor,
+) -> Result<ShipmentOutcome, ActionError> {
     generate_shipment(state, order_number, None, None, actor).await
 }
 
 /// Records a new attempt in step `requested` (one transaction with its audit entry) and returns its id.
-pub(crate) async fn request(
+pub async fn request(
     state: &AppState,
     order_number: &str,
     courier_id: Option<i64>,
@@ -75,27 +87,52 @@ pub(crate) async fn request(
     if state.shiprocket.is_none() {
         return Err(ActionError::NotConfigured);
     }
+    super::gate(state, order_number, actor).await?;
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
-    let order = fulfilment::load_order(&mut tx, order_number).await?.ok_or(ActionError::NotFound)?;
+    let order = fulfilment::load_order(&mut tx, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
     if expected_version.is_some_and(|v| v != order.version) {
         return Err(ActionError::Stale);
     }
     match order.status {
         OrderStatus::Processing => {}
-        OrderStatus::Placed => return Err(ActionError::NotAllowed("mark the order as processing first".into())),
-        other => return Err(ActionError::NotAllowed(format!("cannot ship an order that is {}", other.as_str()))),
+        OrderStatus::Placed => {
+            return Err(ActionError::NotAllowed(
+                "mark the order as processing first".into(),
+            ));
+        }
+        other => {
+            return Err(ActionError::NotAllowed(format!(
+                "cannot ship an order that is {}",
+                other.as_str()
+            )));
+        }
     }
     let open = fulfilment::open_for_order(&mut tx, order.id).await?;
     if let Some(sh) = open.iter().find(|s| s.awb.is_some()) {
-        return Err(ActionError::NotAllowed(format!("already shipped: AWB {}", sh.awb.clone().unwrap_or_default())));
+        return Err(ActionError::NotAllowed(format!(
+            "already shipped: AWB {}",
+            sh.awb.clone().unwrap_or_default()
+        )));
     }
     if let Some(sh) = open.first() {
         tx.rollback().await?;
         return Ok(sh.id);
     }
     let policy = Policy::parse(&state.settings.courier_policy).unwrap_or(Policy::Recommended);
-    let sh = fulfilment::insert_attempt(&mut tx, order.id, order_number, policy.as_str(), courier_id, batch_id, actor.as_str(), now).await?;
+    let sh = fulfilment::insert_attempt(
+        &mut tx,
+        order.id,
+        order_number,
+        policy.as_str(),
+        courier_id,
+        batch_id,
+        actor.as_str(),
+        now,
+    )
+    .await?;
     audit::append(
         &mut tx,
         &AuditEntry {
@@ -114,7 +151,11 @@ pub(crate) async fn request(
 }
 
 /// Drives attempt `id` in the background and waits at most `budget` for it to ship or fail.
-pub(crate) async fn wait(state: &AppState, id: i64, budget: Duration) -> Result<ShipmentOutcome, ActionError> {
+pub(crate) async fn wait(
+    state: &AppState,
+    id: i64,
+    budget: Duration,
+) -> Result<ShipmentOutcome, ActionError> {
     let bg = state.clone();
     tokio::spawn(async move {
         if let Err(e) = crate::workers::shipments::drive(&bg, id).await {
@@ -138,7 +179,9 @@ pub(crate) async fn wait(state: &AppState, id: i64, budget: Duration) -> Result<
             "failed" => {
                 return Ok(ShipmentOutcome::Failed {
                     shipment_id: id,
-                    reason: super::failure_reason(sh.failure_message.as_deref().unwrap_or("unknown error")),
+                    reason: super::failure_reason(
+                        sh.failure_message.as_deref().unwrap_or("unknown error"),
+                    ),
                 });
             }
             "cancelled" => return Err(ActionError::NotAllowed("the order was cancelled".into())),
@@ -154,8 +197,13 @@ pub(crate) async fn wait(state: &AppState, id: i64, budget: Duration) -> Result<
 /// Couriers for an order with the policy's ranking and choice, for the courier picker.
 pub async fn quotes(state: &AppState, order_number: &str) -> Result<Choice, ActionError> {
     let sr = state.shiprocket.clone().ok_or(ActionError::NotConfigured)?;
-    let order = orderly_store::orders::get(&state.store, order_number).await?.ok_or(ActionError::NotFound)?;
-    let pickup = sr.pickup_pincode().await.map_err(|e| ActionError::Shiprocket(e.ops_message()))?;
+    let order = orderly_store::orders::get(&state.store, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let pickup = sr
+        .pickup_pincode()
+        .await
+        .map_err(|e| ActionError::Shiprocket(e.ops_message()))?;
     let (weight, length, breadth, height) = crate::workers::saga_build_parcel(&order);
     let cod = order.summary.payment_method == "cod";
     let query = shiprocket::ServiceabilityQuery {
@@ -168,10 +216,25 @@ pub async fn quotes(state: &AppState, order_number: &str) -> Result<Choice, Acti
         height: Some(height),
         ..shiprocket::ServiceabilityQuery::default()
     };
-    let service = sr.client.serviceability(&query).await.map_err(|e| ActionError::Shiprocket(e.ops_message()))?;
-    let quotes: Vec<_> = service.couriers.iter().map(crate::workers::saga_build_quote).collect();
+    let service = sr
+        .client
+        .serviceability(&query)
+        .await
+        .map_err(|e| ActionError::Shiprocket(e.ops_message()))?;
+    let quotes: Vec<_> = service
+        .couriers
+        .iter()
+        .map(crate::workers::saga_build_quote)
+        .collect();
     let policy = Policy::parse(&state.settings.courier_policy).unwrap_or(Policy::Recommended);
-    let parcel = courier::Shipment { cod, weight_g: u32::try_from(order.package.weight_g.unwrap_or(500)).unwrap_or(u32::MAX) };
-    let rec = Recommendation { recommended_courier_id: service.recommended_courier_company_id.or(service.shiprocket_recommended_courier_id) };
+    let parcel = courier::Shipment {
+        cod,
+        weight_g: u32::try_from(order.package.weight_g.unwrap_or(500)).unwrap_or(u32::MAX),
+    };
+    let rec = Recommendation {
+        recommended_courier_id: service
+            .recommended_courier_company_id
+            .or(service.shiprocket_recommended_courier_id),
+    };
     Ok(courier::choose(policy, &quotes, &parcel, &rec))
 }

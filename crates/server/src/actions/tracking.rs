@@ -1,8 +1,8 @@
 //! Tracking news (from Shiprocket's webhook or the reconciling poller) applied to the order:
 //! de-duplicated, stale scans ignored, then delivered / returned / NDR / pickup error / lost.
 
-use orderly_domain::tracking::{self, TrackingEffect};
 use orderly_domain::OrderStatus;
+use orderly_domain::tracking::{self, TrackingEffect};
 use orderly_store::fulfilment::{self, Transition};
 use orderly_store::outbox;
 use time::OffsetDateTime;
@@ -38,18 +38,36 @@ pub enum TrackingResult {
 }
 
 /// Applies one scan in one transaction.
-pub async fn apply_tracking(state: &AppState, u: &TrackingUpdate) -> Result<TrackingResult, ActionError> {
+pub async fn apply_tracking(
+    state: &AppState,
+    u: &TrackingUpdate,
+) -> Result<TrackingResult, ActionError> {
     let now = state.clock.now();
     let label = tracking::label(u.status_code);
     let effect = tracking::effect_of(u.status_code);
-    let when = u.scan_at.map(|t| t.unix_timestamp().to_string()).unwrap_or_default();
+    let when = u
+        .scan_at
+        .map(|t| t.unix_timestamp().to_string())
+        .unwrap_or_default();
     let dedupe = format!("{}|{}|{}", u.awb, u.status_code, when);
     let mut tx = state.store.begin().await?;
     let Some(tracked) = fulfilment::shipment_by_awb(&mut tx, &u.awb).await? else {
         return Ok(TrackingResult::UnknownAwb);
     };
     let i64_code = i64::from(u.status_code);
-    if !fulfilment::record_event(&mut tx, &dedupe, &u.awb, i64_code, label, u.scan_at, u.location.as_deref(), u.source, now).await? {
+    if !fulfilment::record_event(
+        &mut tx,
+        &dedupe,
+        &u.awb,
+        i64_code,
+        label,
+        u.scan_at,
+        u.location.as_deref(),
+        u.source,
+        now,
+    )
+    .await?
+    {
         return Ok(TrackingResult::Duplicate);
     }
     let current = fulfilment::tracking_status(&mut tx, tracked.order_id)
@@ -65,7 +83,9 @@ pub async fn apply_tracking(state: &AppState, u: &TrackingUpdate) -> Result<Trac
     if effect == TrackingEffect::PickedUp || effect.rank() > TrackingEffect::PickedUp.rank() {
         fulfilment::mark_picked_up(&mut tx, tracked.shipment_id, u.scan_at.unwrap_or(now)).await?;
     }
-    let order = fulfilment::load_order(&mut tx, &tracked.order_number).await?.ok_or(ActionError::NotFound)?;
+    let order = fulfilment::load_order(&mut tx, &tracked.order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
     let outcome = tracking::outcome(order.status, effect, label);
     let actor = Actor::system("tracking");
     if let Some(ndr) = &outcome.set_ndr {
@@ -79,11 +99,31 @@ pub async fn apply_tracking(state: &AppState, u: &TrackingUpdate) -> Result<Trac
         fulfilment::set_flag(&mut tx, order.id, "pickup_error", None, now).await?;
     }
     if outcome.lost {
-        fulfilment::set_flag(&mut tx, order.id, "ndr", Some("Courier reports the parcel lost or damaged — raise a claim"), now).await?;
+        fulfilment::set_flag(
+            &mut tx,
+            order.id,
+            "ndr",
+            Some("Courier reports the parcel lost or damaged — raise a claim"),
+            now,
+        )
+        .await?;
     }
     if let Some(action) = outcome.action {
-        let order = fulfilment::load_order(&mut tx, &tracked.order_number).await?.ok_or(ActionError::NotFound)?;
-        let (to, _) = fulfilment::transition(&mut tx, &order, &Transition { action, expected_version: None, actor: actor.as_str(), reason: Some(label), at: now }).await?;
+        let order = fulfilment::load_order(&mut tx, &tracked.order_number)
+            .await?
+            .ok_or(ActionError::NotFound)?;
+        let (to, _) = fulfilment::transition(
+            &mut tx,
+            &order,
+            &Transition {
+                action,
+                expected_version: None,
+                actor: actor.as_str(),
+                reason: Some(label),
+                at: now,
+            },
+        )
+        .await?;
         status_changed(&mut tx, &order, to.as_str(), &actor, Some(label), now).await?;
         if to == OrderStatus::Delivered {
             outbox::append(

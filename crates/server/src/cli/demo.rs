@@ -40,6 +40,25 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     settings.bind = args.bind;
     settings.database_url = format!("sqlite://{}", args.database);
     settings.intake_secrets = vec![Secret::new(secret.clone())];
+    settings.feature_order_fulfillment = Some("on".into());
+    // The built-in Shiprocket simulator, in-process on loopback: tracking runs 600× faster than
+    // real time, so shipped orders reach "delivered" within minutes.
+    let sim = shiprocket_sim::Simulator::spawn(shiprocket_sim::SimConfig {
+        real_time: Some(600.0),
+        ..shiprocket_sim::SimConfig::default()
+    })
+    .await?;
+    sim.control().set_shares(0.08, 0.04);
+    let (sim_email, sim_password) = sim.credentials();
+    settings.shiprocket_url = sim.base_url();
+    settings.shiprocket_email = Some(sim_email);
+    settings.shiprocket_password = Some(Secret::new(sim_password));
+    let tracking_token: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect();
+    settings.tracking_webhook_token = Some(Secret::new(tracking_token.clone()));
     let store = super::open_store(&settings, true).await?;
     if orderly_store::orders::count_all(&store).await? == 0 && args.orders > 0 {
         let seeded = super::seed::seed(
@@ -73,6 +92,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .await?;
     let app = crate::Application::build_with_store(settings, store).await?;
     let addr = app.local_addr()?;
+    sim.control().set_webhook(
+        &format!("http://{addr}/api/v1/tracking-updates"),
+        Some(&tracking_token),
+    )?;
     println!();
     println!("Orderly demo is running at http://{addr}");
     println!(
@@ -82,6 +105,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  dashboard: http://{addr}/login  (admin@demo.local / {admin_password})");
     println!("  OpenAPI:  http://{addr}/api/openapi.json");
     println!("  database: {}", args.database);
+    println!(
+        "  Shiprocket simulator: {} (tracking webhooks back to Orderly)",
+        sim.base_url()
+    );
     if args.every > 0 {
         println!(
             "  a synthetic checkout places a signed order every {} s",
@@ -90,7 +117,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         tokio::spawn(checkout(addr, secret, Duration::from_secs(args.every)));
     }
     println!("Press Ctrl-C to stop.");
-    app.run().await
+    let served = app.run().await;
+    sim.shutdown().await;
+    served
 }
 
 /// Places a signed synthetic order every `every`, numbered after the demo's start time.

@@ -8,6 +8,7 @@ pub mod saga;
 mod saga_build;
 mod saga_steps;
 pub mod shipments;
+pub mod tracking;
 
 pub use saga_build::{parcel as saga_build_parcel, quote as saga_build_quote};
 use tokio::sync::watch;
@@ -18,7 +19,12 @@ use crate::app::AppState;
 /// Starts every background worker over `state`. Each worker owns one line here.
 pub fn start(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let mut handles: Vec<JoinHandle<()>> = Vec::new();
-    handles.push(tokio::spawn(shipments::run(state.clone(), shutdown.clone())));
+    handles.push(tokio::spawn(shipments::run(
+        state.clone(),
+        shutdown.clone(),
+    )));
+    handles.push(tokio::spawn(crate::actions::resume_batches(state.clone())));
+    handles.push(tokio::spawn(tracking::run(state.clone(), shutdown.clone())));
     handles.push(dispatch::start(state.clone(), shutdown.clone()));
     handles.push(nats::start(state.clone(), shutdown.clone()));
     handles.push(rollback::start(state.clone(), shutdown.clone()));

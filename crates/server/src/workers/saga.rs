@@ -57,6 +57,16 @@ pub async fn run(state: &AppState, id: i64, stop: StopAt) -> anyhow::Result<()> 
             steps::abandon(state, &sr, &sh).await?;
             return Ok(());
         }
+        if matches!(
+            sh.step.as_str(),
+            "requested" | "sr_order_created" | "courier_chosen"
+        ) {
+            // No new shipment work while fulfilment is off for this order; work past the AWB finishes.
+            if let Err(off) = crate::feature::check(state, &summary.order_number, &sh.actor).await {
+                steps::fail(state, &sh, "feature_disabled", &off.reason, None).await?;
+                return Ok(());
+            }
+        }
         let after_call = matches!(stop, StopAt::AfterCall(s) if s == step_name(&sh.step));
         let next = match sh.step.as_str() {
             "requested" => steps::create_order(state, &sr, &sh, after_call).await?,
@@ -86,10 +96,21 @@ fn step_name(step: &str) -> &'static str {
 }
 
 /// Every step boundary, in order, for crash tests.
-pub const STEPS: &[&str] = &["create_order", "choose_courier", "assign_awb", "schedule_pickup", "documents"];
+pub const STEPS: &[&str] = &[
+    "create_order",
+    "choose_courier",
+    "assign_awb",
+    "schedule_pickup",
+    "documents",
+];
 
 /// Commits `u` if the attempt is still in `expect_step`; false when it moved on meanwhile.
-pub(crate) async fn save(state: &AppState, sh: &Shipment, expect_step: &str, u: &ShipmentUpdate) -> anyhow::Result<bool> {
+pub(crate) async fn save(
+    state: &AppState,
+    sh: &Shipment,
+    expect_step: &str,
+    u: &ShipmentUpdate,
+) -> anyhow::Result<bool> {
     let mut conn = state.store.writer().acquire().await?;
     Ok(fulfilment::update_fields(&mut conn, sh.id, expect_step, u, state.clock.now()).await?)
 }

@@ -62,27 +62,46 @@ impl TestApp {
 
     /// Spawns the app with a Shiprocket simulator (its own real HTTP server) and fulfilment settings.
     pub async fn spawn_with_sim(engine: Engine, sim: shiprocket_sim::SimConfig) -> TestApp {
-        TestApp::spawn_with(engine, Options { sim: Some(sim), ..Options::default() }).await
+        TestApp::spawn_with(
+            engine,
+            Options {
+                sim: Some(sim),
+                ..Options::default()
+            },
+        )
+        .await
     }
 
     pub async fn spawn_with(engine: Engine, options: Options) -> TestApp {
         orderly::install_crypto_provider();
         if let Ok(filter) = std::env::var("ORDERLY_TEST_LOG") {
-            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
         }
-        let database_url = testing::fresh_database(engine).await.expect("fresh database");
+        let database_url = testing::fresh_database(engine)
+            .await
+            .expect("fresh database");
         let mut settings = Settings::local_defaults();
         settings.bind = "127.0.0.1:0".parse().unwrap();
         settings.database_url = database_url.clone();
         settings.intake_secrets = vec![Secret::new(SECRET), Secret::new(NEXT_SECRET)];
         settings.tracking_webhook_token = Some(Secret::new(TRACKING_TOKEN));
-        settings.courier_policy = options.policy.clone().unwrap_or_else(|| "recommended".into());
+        settings.courier_policy = options
+            .policy
+            .clone()
+            .unwrap_or_else(|| "recommended".into());
         // Fulfilment open unless a test says otherwise (through `tweak`); the rollback guard only
         // judges when a test calls `workers::rollback::evaluate_once`.
         settings.feature_order_fulfillment = Some("on".into());
         settings.feature_rollback.every = std::time::Duration::from_secs(3600);
         let sim = match options.sim {
-            Some(config) => Some(shiprocket_sim::Simulator::spawn(config).await.expect("simulator")),
+            Some(config) => Some(
+                shiprocket_sim::Simulator::spawn(config)
+                    .await
+                    .expect("simulator"),
+            ),
             None => None,
         };
         if let Some(sim) = &sim {
@@ -98,8 +117,12 @@ impl TestApp {
         if options.web_only {
             settings.role = orderly::config::Role::Web;
         }
-        let store = Store::connect(&database_url, StoreOptions::default()).await.expect("connect");
-        let mut app = orderly::Application::build_with_store(settings, store.clone()).await.expect("build");
+        let store = Store::connect(&database_url, StoreOptions::default())
+            .await
+            .expect("connect");
+        let mut app = orderly::Application::build_with_store(settings, store.clone())
+            .await
+            .expect("build");
         if let Some(clock) = &options.clock {
             app = app.with_clock(std::sync::Arc::new(clock.clone()));
         }
@@ -196,8 +219,20 @@ impl TestApp {
     }
 
     /// POSTs JSON with an API key; returns status and body.
-    pub async fn post_json(&self, path: &str, key: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let r = self.client.post(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request");
+    pub async fn post_json(
+        &self,
+        path: &str,
+        key: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }

@@ -48,16 +48,24 @@ pub struct BatchJob {
 }
 
 /// Creates a batch with one pending job per order; returns its id.
-pub async fn create_batch(store: &Store, kind: &str, actor: &str, orders: &[String], at: OffsetDateTime) -> Result<i64, StoreError> {
+pub async fn create_batch(
+    store: &Store,
+    kind: &str,
+    actor: &str,
+    orders: &[String],
+    at: OffsetDateTime,
+) -> Result<i64, StoreError> {
     let mut tx = store.begin().await?;
-    let id: i64 = sqlx::query("INSERT INTO batches (kind, actor, total, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(kind)
-        .bind(actor)
-        .bind(orders.len() as i64)
-        .bind(to_micros(at))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO batches (kind, actor, total, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(kind)
+    .bind(actor)
+    .bind(orders.len() as i64)
+    .bind(to_micros(at))
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
     for (i, n) in orders.iter().enumerate() {
         sqlx::query(
             "INSERT INTO batch_jobs (batch_id, position, order_number, state, updated_at) VALUES ($1, $2, $3, 'pending', $4)",
@@ -74,18 +82,19 @@ pub async fn create_batch(store: &Store, kind: &str, actor: &str, orders: &[Stri
 }
 
 /// Claims the next pending job of `batch_id` (marks it running); `None` when none is left.
-/// Jobs left `running` by a crash are claimed again.
-pub async fn claim_next_job(store: &Store, batch_id: i64, at: OffsetDateTime, stale_before: OffsetDateTime) -> Result<Option<BatchJob>, StoreError> {
+pub async fn claim_next_job(
+    store: &Store,
+    batch_id: i64,
+    at: OffsetDateTime,
+) -> Result<Option<BatchJob>, StoreError> {
     let row = sqlx::query(
         "UPDATE batch_jobs SET state = 'running', updated_at = $1
-         WHERE batch_id = $2 AND position = (
-            SELECT MIN(position) FROM batch_jobs
-            WHERE batch_id = $2 AND (state = 'pending' OR (state = 'running' AND updated_at < $3)))
+         WHERE batch_id = $2 AND state = 'pending' AND position = (
+            SELECT MIN(position) FROM batch_jobs WHERE batch_id = $2 AND state = 'pending')
          RETURNING position, order_number, state, message, awb",
     )
     .bind(to_micros(at))
     .bind(batch_id)
-    .bind(to_micros(stale_before))
     .fetch_optional(store.writer())
     .await?;
     row.map(|r| {
@@ -142,10 +151,12 @@ pub async fn open_batches(store: &Store) -> Result<Vec<i64>, StoreError> {
 
 /// A batch with every job, or `None`.
 pub async fn batch(store: &Store, id: i64) -> Result<Option<Batch>, StoreError> {
-    let Some(b) = sqlx::query("SELECT id, kind, actor, total, created_at, finished_at FROM batches WHERE id = $1")
-        .bind(id)
-        .fetch_optional(store.reader())
-        .await?
+    let Some(b) = sqlx::query(
+        "SELECT id, kind, actor, total, created_at, finished_at FROM batches WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(store.reader())
+    .await?
     else {
         return Ok(None);
     };
@@ -175,4 +186,15 @@ pub async fn batch(store: &Store, id: i64) -> Result<Option<Batch>, StoreError> 
         finished: b.try_get::<Option<i64>, _>("finished_at")?.is_some(),
         jobs,
     }))
+}
+
+/// Puts jobs a crashed runner left `running` back to `pending` (called once when a batch resumes).
+pub async fn requeue_running(store: &Store, batch_id: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE batch_jobs SET state = 'pending' WHERE batch_id = $1 AND state = 'running'",
+    )
+    .bind(batch_id)
+    .execute(store.writer())
+    .await?;
+    Ok(done.rows_affected())
 }

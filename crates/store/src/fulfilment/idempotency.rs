@@ -17,12 +17,18 @@ pub struct IdempotentResponse {
 }
 
 /// The stored answer for `key` in `scope` (the caller's identity), if any.
-pub async fn lookup(store: &Store, scope: &str, key: &str) -> Result<Option<IdempotentResponse>, StoreError> {
-    let row = sqlx::query("SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2")
-        .bind(scope)
-        .bind(key)
-        .fetch_optional(store.writer())
-        .await?;
+pub async fn lookup(
+    store: &Store,
+    scope: &str,
+    key: &str,
+) -> Result<Option<IdempotentResponse>, StoreError> {
+    let row = sqlx::query(
+        "SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(store.writer())
+    .await?;
     match row {
         None => Ok(None),
         Some(r) => Ok(Some(IdempotentResponse {

@@ -21,7 +21,13 @@ pub struct Note {
 }
 
 /// Adds a note inside `tx`.
-pub async fn add_note(tx: &mut Tx<'_>, order_id: i64, author: &str, body: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn add_note(
+    tx: &mut Tx<'_>,
+    order_id: i64,
+    author: &str,
+    body: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO order_notes (order_id, author, body, at) VALUES ($1, $2, $3, $4)")
         .bind(order_id)
         .bind(author)
@@ -34,10 +40,11 @@ pub async fn add_note(tx: &mut Tx<'_>, order_id: i64, author: &str, body: &str, 
 
 /// The notes of an order, oldest first.
 pub async fn notes(store: &Store, order_id: i64) -> Result<Vec<Note>, StoreError> {
-    let rows = sqlx::query("SELECT author, body, at FROM order_notes WHERE order_id = $1 ORDER BY id")
-        .bind(order_id)
-        .fetch_all(store.reader())
-        .await?;
+    let rows =
+        sqlx::query("SELECT author, body, at FROM order_notes WHERE order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(store.reader())
+            .await?;
     rows.iter()
         .map(|r| {
             Ok(Note {

@@ -113,7 +113,9 @@ fn from_row(r: &AnyRow) -> Result<Shipment, StoreError> {
         pickup_scheduled_for: r.try_get("pickup_scheduled_for")?,
         label_url: r.try_get("label_url")?,
         manifest_url: r.try_get("manifest_url")?,
-        picked_up_at: r.try_get::<Option<i64>, _>("picked_up_at")?.map(from_micros),
+        picked_up_at: r
+            .try_get::<Option<i64>, _>("picked_up_at")?
+            .map(from_micros),
         failure_class: r.try_get("failure_class")?,
         failure_message: r.try_get("failure_message")?,
         failure_excerpt: r.try_get("failure_excerpt")?,
@@ -137,11 +139,12 @@ pub async fn insert_attempt(
     actor: &str,
     at: OffsetDateTime,
 ) -> Result<Shipment, StoreError> {
-    let attempt: i64 = sqlx::query("SELECT COALESCE(MAX(attempt), 0) + 1 AS n FROM shipments WHERE order_id = $1")
-        .bind(order_id)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("n")?;
+    let attempt: i64 =
+        sqlx::query("SELECT COALESCE(MAX(attempt), 0) + 1 AS n FROM shipments WHERE order_id = $1")
+            .bind(order_id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("n")?;
     let sql = format!(
         "INSERT INTO shipments (order_id, attempt, step, channel_order_id, policy, requested_courier_id, batch_id, actor, created_at, updated_at)
          VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
@@ -170,7 +173,10 @@ pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Shipment, StoreEr
 /// Every attempt of an order, oldest first.
 pub async fn shipments(store: &Store, order_id: i64) -> Result<Vec<Shipment>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM shipments WHERE order_id = $1 ORDER BY attempt");
-    let rows = sqlx::query(&sql).bind(order_id).fetch_all(store.reader()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(order_id)
+        .fetch_all(store.reader())
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -179,12 +185,19 @@ pub async fn open_for_order(tx: &mut Tx<'_>, order_id: i64) -> Result<Vec<Shipme
     let sql = format!(
         "SELECT {COLUMNS} FROM shipments WHERE order_id = $1 AND step NOT IN ('failed', 'cancelled') ORDER BY attempt"
     );
-    let rows = sqlx::query(&sql).bind(order_id).fetch_all(&mut **tx).await?;
+    let rows = sqlx::query(&sql)
+        .bind(order_id)
+        .fetch_all(&mut **tx)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// Ids of unfinished attempts that are due (not leased, next attempt time passed).
-pub async fn runnable(store: &Store, now: OffsetDateTime, limit: i64) -> Result<Vec<i64>, StoreError> {
+pub async fn runnable(
+    store: &Store,
+    now: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
     let now = to_micros(now);
     let rows = sqlx::query(
         "SELECT id FROM shipments
@@ -201,7 +214,12 @@ pub async fn runnable(store: &Store, now: OffsetDateTime, limit: i64) -> Result<
 }
 
 /// Takes the lease on an attempt until `until`; false when someone else holds it.
-pub async fn claim(store: &Store, id: i64, now: OffsetDateTime, until: OffsetDateTime) -> Result<bool, StoreError> {
+pub async fn claim(
+    store: &Store,
+    id: i64,
+    now: OffsetDateTime,
+    until: OffsetDateTime,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE shipments SET lease_until = $1 WHERE id = $2 AND (lease_until IS NULL OR lease_until < $3)
            AND step NOT IN ('done', 'failed', 'cancelled')",
@@ -336,7 +354,11 @@ pub async fn update_fields(
 }
 
 /// Ends every attempt of an order that has not failed (the order was cancelled).
-pub async fn cancel_all(tx: &mut Tx<'_>, order_id: i64, at: OffsetDateTime) -> Result<u64, StoreError> {
+pub async fn cancel_all(
+    tx: &mut Tx<'_>,
+    order_id: i64,
+    at: OffsetDateTime,
+) -> Result<u64, StoreError> {
     let done = sqlx::query(
         "UPDATE shipments SET step = 'cancelled', updated_at = $1 WHERE order_id = $2 AND step NOT IN ('failed', 'cancelled')",
     )

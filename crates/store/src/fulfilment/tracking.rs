@@ -17,7 +17,10 @@ pub struct TrackedShipment {
 }
 
 /// The attempt carrying `awb`.
-pub async fn shipment_by_awb(tx: &mut Tx<'_>, awb: &str) -> Result<Option<TrackedShipment>, StoreError> {
+pub async fn shipment_by_awb(
+    tx: &mut Tx<'_>,
+    awb: &str,
+) -> Result<Option<TrackedShipment>, StoreError> {
     let row = sqlx::query(
         "SELECT s.id, s.order_id, o.order_number FROM shipments s JOIN orders o ON o.id = s.order_id
          WHERE s.awb = $1 ORDER BY s.id DESC LIMIT 1",
@@ -66,7 +69,11 @@ pub async fn record_event(
 }
 
 /// AWBs of shipped orders whose last tracking news is older than `before` (for the poller).
-pub async fn stale_shipped(store: &Store, before: OffsetDateTime, limit: i64) -> Result<Vec<String>, StoreError> {
+pub async fn stale_shipped(
+    store: &Store,
+    before: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
     let rows = sqlx::query(
         "SELECT awb FROM orders WHERE status = 'shipped' AND awb IS NOT NULL
            AND (last_tracking_at IS NULL OR last_tracking_at < $1)
@@ -89,7 +96,12 @@ pub async fn tracking_status(tx: &mut Tx<'_>, order_id: i64) -> Result<Option<St
 }
 
 /// Stores the order's newest tracking effect and when it was heard.
-pub async fn set_tracking_status(tx: &mut Tx<'_>, order_id: i64, effect: Option<&str>, at: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn set_tracking_status(
+    tx: &mut Tx<'_>,
+    order_id: i64,
+    effect: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE orders SET tracking_status = COALESCE($1, tracking_status), last_tracking_at = $2 WHERE id = $3")
         .bind(effect)
         .bind(to_micros(at))
@@ -100,7 +112,11 @@ pub async fn set_tracking_status(tx: &mut Tx<'_>, order_id: i64, effect: Option<
 }
 
 /// Records that the courier picked the parcel up (cancellation is refused from now on).
-pub async fn mark_picked_up(tx: &mut Tx<'_>, shipment_id: i64, at: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn mark_picked_up(
+    tx: &mut Tx<'_>,
+    shipment_id: i64,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE shipments SET picked_up_at = COALESCE(picked_up_at, $1) WHERE id = $2")
         .bind(to_micros(at))
         .bind(shipment_id)

@@ -21,11 +21,15 @@ pub struct OrderRef {
 }
 
 /// Loads the order inside `tx`; `None` when there is no such order.
-pub async fn load_order(tx: &mut Tx<'_>, order_number: &str) -> Result<Option<OrderRef>, StoreError> {
-    let Some(r) = sqlx::query("SELECT id, order_number, status, version FROM orders WHERE order_number = $1")
-        .bind(order_number)
-        .fetch_optional(&mut **tx)
-        .await?
+pub async fn load_order(
+    tx: &mut Tx<'_>,
+    order_number: &str,
+) -> Result<Option<OrderRef>, StoreError> {
+    let Some(r) =
+        sqlx::query("SELECT id, order_number, status, version FROM orders WHERE order_number = $1")
+            .bind(order_number)
+            .fetch_optional(&mut **tx)
+            .await?
     else {
         return Ok(None);
     };
@@ -33,7 +37,8 @@ pub async fn load_order(tx: &mut Tx<'_>, order_number: &str) -> Result<Option<Or
     Ok(Some(OrderRef {
         id: r.try_get("id")?,
         order_number: r.try_get("order_number")?,
-        status: OrderStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+        status: OrderStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
         version: r.try_get("version")?,
     }))
 }
@@ -56,7 +61,11 @@ pub struct Transition<'a> {
 /// Applies `t` to `order` inside `tx`: checks the status machine and the version, updates the row
 /// and appends the history row. Returns the new status and version. Refusals are
 /// `StoreError::Conflict` with a sentence for people.
-pub async fn transition(tx: &mut Tx<'_>, order: &OrderRef, t: &Transition<'_>) -> Result<(OrderStatus, i64), StoreError> {
+pub async fn transition(
+    tx: &mut Tx<'_>,
+    order: &OrderRef,
+    t: &Transition<'_>,
+) -> Result<(OrderStatus, i64), StoreError> {
     if let Some(v) = t.expected_version {
         if v != order.version {
             return Err(StoreError::Conflict("this order changed, reload".into()));
@@ -105,7 +114,13 @@ pub async fn transition(tx: &mut Tx<'_>, order: &OrderRef, t: &Transition<'_>) -
 
 /// Sets (or clears, with `None`) one of the order's flags and bumps its version.
 /// `flag` must be one of `address_suspect`, `shipment_failed`, `pickup_error`, `ndr`.
-pub async fn set_flag(tx: &mut Tx<'_>, order_id: i64, flag: &str, reason: Option<&str>, at: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn set_flag(
+    tx: &mut Tx<'_>,
+    order_id: i64,
+    flag: &str,
+    reason: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
     let column = match flag {
         "address_suspect" => "address_suspect",
         "shipment_failed" => "shipment_failed",
@@ -113,7 +128,9 @@ pub async fn set_flag(tx: &mut Tx<'_>, order_id: i64, flag: &str, reason: Option
         "ndr" => "ndr",
         other => return Err(StoreError::Corrupt(format!("unknown flag {other}"))),
     };
-    let sql = format!("UPDATE orders SET {column} = $1, version = version + 1, updated_at = $2 WHERE id = $3");
+    let sql = format!(
+        "UPDATE orders SET {column} = $1, version = version + 1, updated_at = $2 WHERE id = $3"
+    );
     sqlx::query(&sql)
         .bind(reason)
         .bind(to_micros(at))
