@@ -24,6 +24,7 @@ stories!(
     a_replayed_event_is_sent_again_with_the_same_id,
     a_committed_event_reaches_the_receiver_within_milliseconds,
     a_hanging_receiver_does_not_hold_up_another_endpoint,
+    two_workers_deliver_each_event_once_in_order,
 );
 
 async fn a_webhook_carries_the_envelope_signed_like_intake(engine: Engine) {
@@ -336,4 +337,27 @@ async fn a_hanging_receiver_does_not_hold_up_another_endpoint(engine: Engine) {
             started.elapsed()
         );
     }
+}
+
+async fn two_workers_deliver_each_event_once_in_order(engine: Engine) {
+    let app = App::spawn(engine, false, |_| {}).await;
+    let rx = Receiver::start().await;
+    app.add_endpoint(&rx.url).await;
+    let (a, b) = (
+        dispatch::Dispatcher::new().unwrap(),
+        dispatch::Dispatcher::new().unwrap(),
+    );
+    let mut expected = Vec::new();
+    for round in 0..15 {
+        for n in 0..4 {
+            expected.push(app.event(None, round * 4 + n).await);
+        }
+        let (x, y) = tokio::join!(a.run_once(&app.state), b.run_once(&app.state));
+        x.unwrap();
+        y.unwrap();
+    }
+    let (x, y) = tokio::join!(a.run_once(&app.state), b.run_once(&app.state));
+    x.unwrap();
+    y.unwrap();
+    assert_eq!(rx.ids(), expected, "each event once, in commit order");
 }

@@ -19,7 +19,7 @@ use crate::app::AppState;
 /// A new endpoint.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateEndpoint {
-    /// `https://…` (or `http://` for loopback and private networks).
+    /// Where to POST events: an absolute `https://` (or `http://`) URL.
     pub url: String,
     /// The signing secret, at least 16 characters; generated when omitted.
     pub secret: Option<String>,

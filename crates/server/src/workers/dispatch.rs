@@ -145,7 +145,14 @@ impl Dispatcher {
         if !delivery::claim_endpoint(store, ep.id, &self.owner, now, now + LEASE).await? {
             return Ok(0);
         }
-        let result = self.deliver_batches(state, ep).await;
+        // Re-read under the lease: another worker may have moved the cursor since `ep` was read.
+        let result = match delivery::get_endpoint(store, ep.id).await {
+            Ok(Some(fresh)) if fresh.enabled && fresh.next_attempt_at <= now => {
+                self.deliver_batches(state, &fresh).await
+            }
+            Ok(_) => Ok(0),
+            Err(e) => Err(e.into()),
+        };
         delivery::release_endpoint(store, ep.id, &self.owner).await?;
         result
     }
