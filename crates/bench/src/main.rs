@@ -4,6 +4,8 @@
 //!   same query run directly against the store (no HTTP).
 //! - `intake`: signed `OrderPlaced` over HTTP into SQLite for a fixed time, beside a bare axum
 //!   endpoint that only parses the same JSON (the ceiling).
+//! - `shipments`: the saga's own time per shipment, throughput without a rate limit, and a batch
+//!   under the default limit against the bound that limit sets.
 //! - `outbox`: events committed at a fixed rate (500/s) through the outbox, commit → webhook
 //!   receipt latency on loopback with the real dispatcher.
 
@@ -12,6 +14,7 @@ mod list;
 mod load;
 mod outbox;
 mod pages;
+mod shipments;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +35,8 @@ enum Command {
     Pages(pages::PagesArgs),
     /// Commit → webhook receipt latency of the outbox dispatcher at a fixed event rate.
     Outbox(outbox::OutboxArgs),
+    /// Orderly's time per shipment, throughput with the limit lifted, a batch at 180 requests/minute.
+    Shipments(shipments::ShipmentArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,6 +51,7 @@ fn main() -> anyhow::Result<()> {
             Command::Intake(a) => intake::run(a).await,
             Command::Pages(a) => pages::run(a).await,
             Command::Outbox(a) => outbox::run(a).await,
+            Command::Shipments(a) => shipments::run(a).await,
         }
     })
 }
