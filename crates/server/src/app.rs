@@ -63,7 +63,8 @@ impl Application {
             metrics: crate::metrics::Metrics::default(),
             shiprocket: None,
         };
-        let shiprocket = crate::workers::shipments::Shiprocket::from_settings(&state.settings, &state.metrics)?;
+        let shiprocket =
+            crate::workers::shipments::Shiprocket::from_settings(&state.settings, &state.metrics)?;
         let state = AppState {
             shiprocket: shiprocket.map(Arc::new),
             ..state

@@ -185,11 +185,16 @@ impl Settings {
                 .context("ORDERLY_SHIPROCKET_RPM must be a number of requests per minute")?;
         }
         if let Some(v) = get("ORDERLY_SHIPROCKET_TIMEOUT_SECS") {
-            s.shiprocket_timeout = Duration::from_secs(v.parse().context("ORDERLY_SHIPROCKET_TIMEOUT_SECS must be a number of seconds")?);
+            s.shiprocket_timeout = Duration::from_secs(
+                v.parse()
+                    .context("ORDERLY_SHIPROCKET_TIMEOUT_SECS must be a number of seconds")?,
+            );
         }
         if let Some(v) = get("ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS") {
             s.shiprocket_breaker_cooldown =
-                Duration::from_secs(v.parse().context("ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS must be a number of seconds")?);
+                Duration::from_secs(v.parse().context(
+                    "ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS must be a number of seconds",
+                )?);
         }
         if let Some(v) = get("ORDERLY_PICKUP_LOCATION") {
             s.pickup_location = v;

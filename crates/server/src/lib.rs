@@ -1,8 +1,8 @@
 //! Orderly's server: configuration, the HTTP application (JSON API, intake), and the command line.
 
+pub mod actions;
 pub mod api;
 pub mod app;
-pub mod actions;
 pub mod cli;
 pub mod clock;
 pub mod config;

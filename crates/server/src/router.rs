@@ -8,8 +8,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{api, web};
 use crate::app::AppState;
+use crate::{api, web};
 
 /// Routes that need no credentials (every other route is authenticated; a test enforces this).
 pub const PUBLIC_ROUTES: &[&str] = &[

@@ -28,7 +28,9 @@ async fn writer(app: &TestApp) -> String {
 
 async fn processing(app: &TestApp, key: &str, seq: u64) -> String {
     let n = app.place(seq).await;
-    let (status, body) = app.post_json(&format!("/api/v1/orders/{n}/processing"), key, json!({})).await;
+    let (status, body) = app
+        .post_json(&format!("/api/v1/orders/{n}/processing"), key, json!({}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "processing");
     n
@@ -50,7 +52,9 @@ async fn a_processing_order_ships_and_announces_order_shipped(engine: Engine) {
     let app = TestApp::spawn_with_sim(engine, SimConfig::default()).await;
     let key = writer(&app).await;
     let n = processing(&app, &key, 1).await;
-    let (status, out) = app.post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({})).await;
+    let (status, out) = app
+        .post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({}))
+        .await;
     assert_eq!(status, 201, "{out}");
     assert_eq!(out["outcome"], "shipped");
     let awb = out["awb"].as_str().unwrap().to_string();
@@ -58,20 +62,33 @@ async fn a_processing_order_ships_and_announces_order_shipped(engine: Engine) {
     let (_, order) = app.get_json(&format!("/api/v1/orders/{n}"), &key).await;
     assert_eq!(order["status"], "shipped");
     assert_eq!(order["awb"], awb.as_str());
-    let history: Vec<&str> = order["history"].as_array().unwrap().iter().map(|h| h["to"].as_str().unwrap()).collect();
+    let history: Vec<&str> = order["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
     assert_eq!(history, vec!["placed", "processing", "shipped"]);
     assert_eq!(app.sim().control().awb_count(), 1);
     let types = outbox_types(&app, &n).await;
-    assert_eq!(types.iter().filter(|t| *t == "OrderShipped").count(), 1, "{types:?}");
+    assert_eq!(
+        types.iter().filter(|t| *t == "OrderShipped").count(),
+        1,
+        "{types:?}"
+    );
     let (_, page) = app.get_json(&format!("/api/v1/orders?q={awb}"), &key).await;
     assert_eq!(page["orders"][0]["order_number"], n.as_str());
     // The attempt shows the quotes and why this courier.
-    let (_, attempts) = app.get_json(&format!("/api/v1/orders/{n}/shipments"), &key).await;
+    let (_, attempts) = app
+        .get_json(&format!("/api/v1/orders/{n}/shipments"), &key)
+        .await;
     let first = &attempts["shipments"][0];
     assert!(first["choice_explanation"].as_str().unwrap().len() > 10);
     assert!(first["quotes"]["ranking"].as_array().unwrap().len() > 1);
     // Shipping twice is refused.
-    let (status, _) = app.post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({})).await;
+    let (status, _) = app
+        .post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({}))
+        .await;
     assert_eq!(status, 409);
     assert_eq!(app.sim().control().awb_count(), 1);
 }
@@ -84,12 +101,20 @@ async fn a_person_can_pick_the_courier(engine: Engine) {
     let eligible: Vec<_> = choice.ranking.iter().filter(|r| r.eligible).collect();
     assert!(eligible.len() >= 2);
     let pick = eligible.last().unwrap().quote.clone();
-    let (status, out) = app.post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({ "courier_id": pick.courier_id })).await;
+    let (status, out) = app
+        .post_json(
+            &format!("/api/v1/orders/{n}/shipments"),
+            &key,
+            json!({ "courier_id": pick.courier_id }),
+        )
+        .await;
     assert_eq!(status, 201, "{out}");
     assert_eq!(out["courier_name"], pick.courier_name.as_str());
 }
 
-async fn an_unserviceable_pincode_fails_with_a_reason_and_ships_after_the_address_is_fixed(engine: Engine) {
+async fn an_unserviceable_pincode_fails_with_a_reason_and_ships_after_the_address_is_fixed(
+    engine: Engine,
+) {
     let cfg = SimConfig::default();
     let remote = cfg.unserviceable[0].clone();
     let app = TestApp::spawn_with_sim(engine, cfg).await;
@@ -98,21 +123,50 @@ async fn an_unserviceable_pincode_fails_with_a_reason_and_ships_after_the_addres
     env["data"]["shipping_address"]["pincode"] = json!(remote);
     assert_eq!(app.post_event(&env.to_string()).await.status(), 201);
     let n = env["data"]["order_number"].as_str().unwrap().to_string();
-    app.post_json(&format!("/api/v1/orders/{n}/processing"), &key, json!({})).await;
-    let (status, out) = app.post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({})).await;
+    app.post_json(&format!("/api/v1/orders/{n}/processing"), &key, json!({}))
+        .await;
+    let (status, out) = app
+        .post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({}))
+        .await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(out["outcome"], "failed");
     assert!(out["reason"].as_str().unwrap().contains(&remote), "{out}");
     let (_, order) = app.get_json(&format!("/api/v1/orders/{n}"), &key).await;
     assert_eq!(order["status"], "processing");
     assert!(order["flags"]["shipment_failed"].as_str().is_some());
-    let (_, failed) = app.get_json("/api/v1/orders?view=failed_shipments", &key).await;
-    assert!(failed["orders"].as_array().unwrap().iter().any(|o| o["order_number"] == n.as_str()));
+    let (_, failed) = app
+        .get_json("/api/v1/orders?view=failed_shipments", &key)
+        .await;
+    assert!(
+        failed["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["order_number"] == n.as_str())
+    );
     let address = json!({ "address": { "name": "Asha Rao", "line1": "12 MG Road", "line2": null, "city": "Bengaluru", "state": "Karnataka", "pincode": "560001", "country": "IN" } });
-    let r = app.client.put(app.url(&format!("/api/v1/orders/{n}/shipping-address"))).bearer_auth(&key).json(&address).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/orders/{n}/shipping-address")))
+        .bearer_auth(&key)
+        .json(&address)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let failed_id = app.get_json(&format!("/api/v1/orders/{n}/shipments"), &key).await.1["shipments"][0]["id"].as_i64().unwrap();
-    let (status, out) = app.post_json(&format!("/api/v1/orders/{n}/shipments/{failed_id}/retry"), &key, json!({})).await;
+    let failed_id = app
+        .get_json(&format!("/api/v1/orders/{n}/shipments"), &key)
+        .await
+        .1["shipments"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let (status, out) = app
+        .post_json(
+            &format!("/api/v1/orders/{n}/shipments/{failed_id}/retry"),
+            &key,
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 201, "{out}");
     let (_, order) = app.get_json(&format!("/api/v1/orders/{n}"), &key).await;
     assert_eq!(order["status"], "shipped");
@@ -126,14 +180,31 @@ async fn a_placed_order_cannot_ship_and_a_stale_version_gets_409(engine: Engine)
     let app = TestApp::spawn_with_sim(engine, SimConfig::default()).await;
     let key = writer(&app).await;
     let n = app.place(4).await;
-    let (status, body) = app.post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({})).await;
+    let (status, body) = app
+        .post_json(&format!("/api/v1/orders/{n}/shipments"), &key, json!({}))
+        .await;
     assert_eq!(status, 409);
-    assert!(body["message"].as_str().unwrap().contains("processing"), "{body}");
-    let (status, body) = app.post_json(&format!("/api/v1/orders/{n}/processing"), &key, json!({ "expected_version": 99 })).await;
+    assert!(
+        body["message"].as_str().unwrap().contains("processing"),
+        "{body}"
+    );
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/orders/{n}/processing"),
+            &key,
+            json!({ "expected_version": 99 }),
+        )
+        .await;
     assert_eq!(status, 409);
     assert_eq!(body["error"], "stale");
     let reader = app.api_key(&["orders:read"]).await;
-    let (status, _) = app.post_json(&format!("/api/v1/orders/{n}/processing"), &reader, json!({})).await;
+    let (status, _) = app
+        .post_json(
+            &format!("/api/v1/orders/{n}/processing"),
+            &reader,
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 403);
 }
 
@@ -163,7 +234,9 @@ async fn an_idempotency_key_returns_the_first_answer(engine: Engine) {
 
 async fn ship(app: &TestApp, key: &str, seq: u64) -> (String, String) {
     let n = processing(app, key, seq).await;
-    let (status, out) = app.post_json(&format!("/api/v1/orders/{n}/shipments"), key, json!({})).await;
+    let (status, out) = app
+        .post_json(&format!("/api/v1/orders/{n}/shipments"), key, json!({}))
+        .await;
     assert_eq!(status, 201, "{out}");
     (n, out["awb"].as_str().unwrap().to_string())
 }
@@ -172,7 +245,13 @@ async fn cancelling_a_shipped_order_cancels_the_awb_at_shiprocket(engine: Engine
     let app = TestApp::spawn_with_sim(engine, SimConfig::default()).await;
     let key = writer(&app).await;
     let (n, _awb) = ship(&app, &key, 6).await;
-    let (status, body) = app.post_json(&format!("/api/v1/orders/{n}/cancel"), &key, json!({ "reason": "customer asked" })).await;
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/orders/{n}/cancel"),
+            &key,
+            json!({ "reason": "customer asked" }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "cancelled");
     assert!(app.sim().control().count("orders/cancel/shipment/awbs") >= 1);
@@ -187,17 +266,37 @@ async fn post_tracking(app: &TestApp, awb: &str, code: u32, label: &str, when: &
         "order_id": "x", "sr_order_id": 1, "awb_assigned_date": "2026-11-25 10:00:00", "pickup_scheduled_date": "2026-11-25 10:00:00",
         "etd": "2026-11-28 10:00:00", "scans": [], "is_return": 0, "channel_id": 1, "pod_status": "", "pod": ""
     });
-    app.client.post(app.url("/api/v1/tracking-updates")).header("x-api-key", TRACKING_TOKEN).json(&body).send().await.unwrap().status().as_u16()
+    app.client
+        .post(app.url("/api/v1/tracking-updates"))
+        .header("x-api-key", TRACKING_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 async fn cancelling_after_pickup_is_refused_with_the_reason(engine: Engine) {
     let app = TestApp::spawn_with_sim(engine, SimConfig::default()).await;
     let key = writer(&app).await;
     let (n, awb) = ship(&app, &key, 7).await;
-    assert_eq!(post_tracking(&app, &awb, 42, "PICKED UP", "25 11 2026 12:00:00").await, 200);
-    let (status, body) = app.post_json(&format!("/api/v1/orders/{n}/cancel"), &key, json!({ "reason": "too late" })).await;
+    assert_eq!(
+        post_tracking(&app, &awb, 42, "PICKED UP", "25 11 2026 12:00:00").await,
+        200
+    );
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/orders/{n}/cancel"),
+            &key,
+            json!({ "reason": "too late" }),
+        )
+        .await;
     assert_eq!(status, 409, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("picked up"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("picked up"),
+        "{body}"
+    );
     let (_, order) = app.get_json(&format!("/api/v1/orders/{n}"), &key).await;
     assert_eq!(order["status"], "shipped");
 }
@@ -206,13 +305,35 @@ async fn notes_are_kept_with_author_and_time(engine: Engine) {
     let app = TestApp::spawn_with_sim(engine, SimConfig::default()).await;
     let key = writer(&app).await;
     let n = app.place(8).await;
-    let (status, _) = app.post_json(&format!("/api/v1/orders/{n}/notes"), &key, json!({ "text": "Customer contacted for address correction" })).await;
+    let (status, _) = app
+        .post_json(
+            &format!("/api/v1/orders/{n}/notes"),
+            &key,
+            json!({ "text": "Customer contacted for address correction" }),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (status, body) = app.post_json(&format!("/api/v1/orders/{n}/notes"), &key, json!({ "text": "  " })).await;
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/orders/{n}/notes"),
+            &key,
+            json!({ "text": "  " }),
+        )
+        .await;
     assert_eq!(status, 422, "{body}");
-    let (_, attempts) = app.get_json(&format!("/api/v1/orders/{n}/shipments"), &key).await;
-    assert_eq!(attempts["notes"][0]["body"], "Customer contacted for address correction");
-    assert!(attempts["notes"][0]["author"].as_str().unwrap().starts_with("apikey:"));
+    let (_, attempts) = app
+        .get_json(&format!("/api/v1/orders/{n}/shipments"), &key)
+        .await;
+    assert_eq!(
+        attempts["notes"][0]["body"],
+        "Customer contacted for address correction"
+    );
+    assert!(
+        attempts["notes"][0]["author"]
+            .as_str()
+            .unwrap()
+            .starts_with("apikey:")
+    );
 }
 
 async fn a_batch_of_five_ships_every_order_with_progress(engine: Engine) {
@@ -222,19 +343,49 @@ async fn a_batch_of_five_ships_every_order_with_progress(engine: Engine) {
     for seq in 10..15 {
         numbers.push(app.place(seq).await);
     }
-    let (status, started) = app.post_json("/api/v1/batches", &key, json!({ "kind": "generate_shipments", "order_numbers": numbers })).await;
+    let (status, started) = app
+        .post_json(
+            "/api/v1/batches",
+            &key,
+            json!({ "kind": "generate_shipments", "order_numbers": numbers }),
+        )
+        .await;
     assert_eq!(status, 202, "{started}");
     let id = started["id"].as_i64().unwrap();
-    let events = app.client.get(app.url(&format!("/api/v1/batches/{id}/events"))).bearer_auth(&key).send().await.unwrap();
+    let events = app
+        .client
+        .get(app.url(&format!("/api/v1/batches/{id}/events")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(events.status(), 200);
-    let text = tokio::time::timeout(std::time::Duration::from_secs(60), events.text()).await.unwrap().unwrap();
+    let text = tokio::time::timeout(std::time::Duration::from_secs(60), events.text())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(text.contains("event: done"), "{text}");
     assert!(text.contains("5 of 5 shipments created"), "{text}");
     let (_, batch) = app.get_json(&format!("/api/v1/batches/{id}"), &key).await;
     assert_eq!(batch["succeeded"], 5, "{batch}");
-    assert!(batch["jobs"].as_array().unwrap().iter().all(|j| j["awb"].as_str().is_some()));
+    assert!(
+        batch["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["awb"].as_str().is_some())
+    );
     assert_eq!(app.sim().control().awb_count(), 5);
-    let csv = app.client.get(app.url(&format!("/api/v1/batches/{id}/failures.csv"))).bearer_auth(&key).send().await.unwrap().text().await.unwrap();
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/v1/batches/{id}/failures.csv")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(csv.lines().count(), 1, "{csv}");
 }
 
@@ -254,12 +405,25 @@ async fn tracking_webhooks_twice_and_out_of_order_leave_the_order_delivered(engi
     let (_, order) = app.get_json(&format!("/api/v1/orders/{n}"), &key).await;
     assert_eq!(order["status"], "delivered", "{order}");
     let types = outbox_types(&app, &n).await;
-    assert_eq!(types.iter().filter(|t| *t == "OrderDelivered").count(), 1, "{types:?}");
+    assert_eq!(
+        types.iter().filter(|t| *t == "OrderDelivered").count(),
+        1,
+        "{types:?}"
+    );
 }
 
 async fn tracking_webhooks_need_the_token(engine: Engine) {
     let app = TestApp::spawn_with_sim(engine, SimConfig::default()).await;
-    let r = app.client.post(app.url("/api/v1/tracking-updates")).header("x-api-key", "wrong").json(&json!({})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/tracking-updates"))
+        .header("x-api-key", "wrong")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(!"/api/v1/tracking-updates".contains("sr") && !"/api/v1/tracking-updates".contains("kr"));
+    assert!(
+        !"/api/v1/tracking-updates".contains("sr") && !"/api/v1/tracking-updates".contains("kr")
+    );
 }

@@ -54,10 +54,17 @@ pub async fn insert_orders(
 ) -> Result<u64, StoreError> {
     let now = OffsetDateTime::now_utc();
     if let Some(path) = store.sqlite_path() {
-        let (path, orders, suspect, actor) = (path.to_string(), orders.to_vec(), suspect.to_vec(), actor.to_string());
-        return tokio::task::spawn_blocking(move || crate::bulk_sqlite::insert(&path, &orders, &suspect, &actor, now))
-            .await
-            .map_err(|e| StoreError::Bulk(e.to_string()))?;
+        let (path, orders, suspect, actor) = (
+            path.to_string(),
+            orders.to_vec(),
+            suspect.to_vec(),
+            actor.to_string(),
+        );
+        return tokio::task::spawn_blocking(move || {
+            crate::bulk_sqlite::insert(&path, &orders, &suspect, &actor, now)
+        })
+        .await
+        .map_err(|e| StoreError::Bulk(e.to_string()))?;
     }
     let mut tx = store.begin().await?;
     let mut inserted: HashMap<String, i64> = HashMap::with_capacity(orders.len());

@@ -20,10 +20,15 @@ pub(crate) fn insert(
     now: OffsetDateTime,
 ) -> Result<u64, StoreError> {
     let mut conn = rusqlite::Connection::open(path).map_err(err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(err)?;
-    conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
-    conn.pragma_update(None, "cache_size", -262_144).map_err(err)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(err)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(err)?;
+    conn.pragma_update(None, "cache_size", -262_144)
+        .map_err(err)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(err)?;
     let received = to_micros(now);
     let mut inserted = 0u64;
     {
@@ -111,11 +116,20 @@ pub(crate) fn insert(
                     ])
                     .map_err(err)?;
             }
-            ins_history.execute(params![id, actor, to_micros(o.placed_at)]).map_err(err)?;
+            ins_history
+                .execute(params![id, actor, to_micros(o.placed_at)])
+                .map_err(err)?;
             inserted += 1;
         }
         if let (Some(first), Some(last)) = (orders.first(), orders.last()) {
-            append_audit(&tx, actor, received, first.order_number.as_str(), last.order_number.as_str(), inserted)?;
+            append_audit(
+                &tx,
+                actor,
+                received,
+                first.order_number.as_str(),
+                last.order_number.as_str(),
+                inserted,
+            )?;
         }
     }
     tx.commit().map_err(err)?;
@@ -131,15 +145,31 @@ fn append_audit(
     inserted: u64,
 ) -> Result<(), StoreError> {
     let (seq, prev): (i64, String) = tx
-        .query_row("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()
         .map_err(err)?
         .ok_or_else(|| StoreError::Corrupt("audit_head row missing".into()))?;
-    let detail = serde_json::json!({ "first": first, "last": last, "inserted": inserted }).to_string();
-    let hash = audit::entry_hash(&prev, seq, at, actor, "orders.bulk_loaded", "orders", first, &detail);
-    tx.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", params![hash]).map_err(err)?;
+    let detail =
+        serde_json::json!({ "first": first, "last": last, "inserted": inserted }).to_string();
+    let hash = audit::entry_hash(
+        &prev,
+        seq,
+        at,
+        actor,
+        "orders.bulk_loaded",
+        "orders",
+        first,
+        &detail,
+    );
+    tx.execute(
+        "UPDATE audit_head SET hash = ?1 WHERE id = 1",
+        params![hash],
+    )
+    .map_err(err)?;
     tx.execute(
         "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, 'orders.bulk_loaded', 'orders', ?4, ?5, ?6, ?7)",

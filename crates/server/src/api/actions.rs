@@ -21,12 +21,22 @@ impl From<ActionError> for ApiError {
     fn from(e: ActionError) -> Self {
         match e {
             ActionError::NotFound => ApiError::not_found("no such order"),
-            ActionError::Stale => ApiError::new(StatusCode::CONFLICT, "stale", "this order changed, reload"),
+            ActionError::Stale => {
+                ApiError::new(StatusCode::CONFLICT, "stale", "this order changed, reload")
+            }
             ActionError::NotAllowed(m) => ApiError::new(StatusCode::CONFLICT, "not_allowed", m),
             ActionError::Invalid(fields) => ApiError::validation(fields),
-            ActionError::FeatureDisabled(m) => ApiError::new(StatusCode::FORBIDDEN, "feature_disabled", m),
-            ActionError::Shiprocket(m) => ApiError::new(StatusCode::BAD_GATEWAY, "shiprocket_error", m),
-            ActionError::NotConfigured => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_configured", ActionError::NotConfigured.to_string()),
+            ActionError::FeatureDisabled(m) => {
+                ApiError::new(StatusCode::FORBIDDEN, "feature_disabled", m)
+            }
+            ActionError::Shiprocket(m) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "shiprocket_error", m)
+            }
+            ActionError::NotConfigured => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_configured",
+                ActionError::NotConfigured.to_string(),
+            ),
             ActionError::Internal(m) => ApiError::internal(&m),
         }
     }
@@ -34,47 +44,88 @@ impl From<ActionError> for ApiError {
 
 /// Parses a JSON body (empty means `{}`), refusing bad JSON with 400 and wrong shapes with 422.
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
     serde_json::from_slice(bytes).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {e}"),
+            )
         } else {
-            ApiError::validation(vec![orderly_domain::intake::FieldError { pointer: String::new(), message: e.to_string() }])
+            ApiError::validation(vec![orderly_domain::intake::FieldError {
+                pointer: String::new(),
+                message: e.to_string(),
+            }])
         }
     })
 }
 
 /// Runs `op` once per `Idempotency-Key` (scoped to the caller); repeats get the stored answer.
-async fn idempotent<F, Fut>(state: &AppState, caller: &ApiCaller, headers: &HeaderMap, fingerprint: &str, op: F) -> Result<Response, ApiError>
+async fn idempotent<F, Fut>(
+    state: &AppState,
+    caller: &ApiCaller,
+    headers: &HeaderMap,
+    fingerprint: &str,
+    op: F,
+) -> Result<Response, ApiError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
 {
-    let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).filter(|k| !k.is_empty()) else {
+    let Some(key) = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    else {
         let (status, value) = op().await?;
         return Ok((status, Json(value)).into_response());
     };
     if key.len() > 200 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Idempotency-Key is at most 200 characters"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Idempotency-Key is at most 200 characters",
+        ));
     }
     let scope = caller.actor();
     let hash = hex::encode(Sha256::digest(fingerprint.as_bytes()));
     if let Some(stored) = fulfilment::idempotency_lookup(&state.store, &scope, key).await? {
         if stored.request_hash != hash {
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "this Idempotency-Key was used for a different request"));
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
+            ));
         }
         let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-        let value: serde_json::Value = serde_json::from_str(&stored.body).unwrap_or(serde_json::Value::Null);
+        let value: serde_json::Value =
+            serde_json::from_str(&stored.body).unwrap_or(serde_json::Value::Null);
         return Ok((status, Json(value)).into_response());
     }
     let (status, value) = op().await?;
-    let response = IdempotentResponse { request_hash: hash, status: status.as_u16(), body: value.to_string() };
-    fulfilment::idempotency_remember(&state.store, &scope, key, &response, state.clock.now()).await?;
+    let response = IdempotentResponse {
+        request_hash: hash,
+        status: status.as_u16(),
+        body: value.to_string(),
+    };
+    fulfilment::idempotency_remember(&state.store, &scope, key, &response, state.clock.now())
+        .await?;
     Ok((status, Json(value)).into_response())
 }
 
-fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Result<(StatusCode, serde_json::Value), ApiError> {
-    serde_json::to_value(v).map(|v| (status, v)).map_err(|e| ApiError::internal(&e))
+fn json<T: serde::Serialize>(
+    status: StatusCode,
+    v: &T,
+) -> Result<(StatusCode, serde_json::Value), ApiError> {
+    serde_json::to_value(v)
+        .map(|v| (status, v))
+        .map_err(|e| ApiError::internal(&e))
 }
 
 /// Body of version-checked writes.
@@ -129,12 +180,21 @@ fn writer(caller: &ApiCaller) -> Result<Actor, ApiError> {
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = VersionBody, description = "Optional expected version"),
     responses((status = 200, body = OrderSummary), (status = 404, body = ErrorBody), (status = 409, description = "Changed meanwhile, or not allowed in this status", body = ErrorBody)))]
-pub async fn processing(State(state): State<AppState>, caller: ApiCaller, Path(n): Path<String>, headers: HeaderMap, bytes: Bytes) -> Result<Response, ApiError> {
+pub async fn processing(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(n): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
     let b: VersionBody = body(&bytes)?;
     let fp = format!("processing|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
-        json(StatusCode::OK, &actions::mark_processing(&state, &n, b.expected_version, &actor).await?)
+        json(
+            StatusCode::OK,
+            &actions::mark_processing(&state, &n, b.expected_version, &actor).await?,
+        )
     })
     .await
 }
@@ -144,13 +204,24 @@ pub async fn processing(State(state): State<AppState>, caller: ApiCaller, Path(n
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = ShipmentBody, description = "Optional courier pick and expected version"),
     responses((status = 201, description = "Shipped", body = ShipmentOutcome), (status = 200, description = "Failed (reason) or pending", body = ShipmentOutcome), (status = 409, body = ErrorBody), (status = 503, description = "Shiprocket not configured", body = ErrorBody)))]
-pub async fn shipments(State(state): State<AppState>, caller: ApiCaller, Path(n): Path<String>, headers: HeaderMap, bytes: Bytes) -> Result<Response, ApiError> {
+pub async fn shipments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(n): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
     let b: ShipmentBody = body(&bytes)?;
     let fp = format!("shipments|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
-        let out = actions::generate_shipment(&state, &n, b.courier_id, b.expected_version, &actor).await?;
-        let status = if matches!(out, ShipmentOutcome::Shipped { .. }) { StatusCode::CREATED } else { StatusCode::OK };
+        let out = actions::generate_shipment(&state, &n, b.courier_id, b.expected_version, &actor)
+            .await?;
+        let status = if matches!(out, ShipmentOutcome::Shipped { .. }) {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         json(status, &out)
     })
     .await
@@ -160,19 +231,40 @@ pub async fn shipments(State(state): State<AppState>, caller: ApiCaller, Path(n)
 #[utoipa::path(post, path = "/api/v1/orders/{order_number}/shipments/{shipment_id}/retry", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number"), ("shipment_id" = i64, Path, description = "The failed attempt"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     responses((status = 201, body = ShipmentOutcome), (status = 200, body = ShipmentOutcome), (status = 409, body = ErrorBody)))]
-pub async fn retry(State(state): State<AppState>, caller: ApiCaller, Path((n, shipment_id)): Path<(String, i64)>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((n, shipment_id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
     let fp = format!("retry|{n}|{shipment_id}");
     idempotent(&state, &caller, &headers, &fp, || async {
-        let order = orderly_store::orders::get(&state.store, &n).await?.ok_or_else(|| ApiError::not_found("no such order"))?;
+        let order = orderly_store::orders::get(&state.store, &n)
+            .await?
+            .ok_or_else(|| ApiError::not_found("no such order"))?;
         let attempts = fulfilment::shipments(&state.store, order.summary.id).await?;
         match attempts.iter().find(|s| s.id == shipment_id) {
-            None => return Err(ApiError::not_found("no such shipment attempt for this order")),
-            Some(s) if s.step != "failed" => return Err(ApiError::new(StatusCode::CONFLICT, "not_allowed", "only a failed shipment can be retried")),
+            None => {
+                return Err(ApiError::not_found(
+                    "no such shipment attempt for this order",
+                ));
+            }
+            Some(s) if s.step != "failed" => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "not_allowed",
+                    "only a failed shipment can be retried",
+                ));
+            }
             Some(_) => {}
         }
         let out = actions::retry_shipment(&state, &n, &actor).await?;
-        let status = if matches!(out, ShipmentOutcome::Shipped { .. }) { StatusCode::CREATED } else { StatusCode::OK };
+        let status = if matches!(out, ShipmentOutcome::Shipped { .. }) {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         json(status, &out)
     })
     .await
@@ -183,12 +275,21 @@ pub async fn retry(State(state): State<AppState>, caller: ApiCaller, Path((n, sh
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = CancelBody, description = "Reason and expected version"),
     responses((status = 200, body = OrderSummary), (status = 409, body = ErrorBody), (status = 502, description = "Shiprocket failed", body = ErrorBody)))]
-pub async fn cancel(State(state): State<AppState>, caller: ApiCaller, Path(n): Path<String>, headers: HeaderMap, bytes: Bytes) -> Result<Response, ApiError> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(n): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
     let b: CancelBody = body(&bytes)?;
     let fp = format!("cancel|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
-        json(StatusCode::OK, &actions::cancel_order(&state, &n, &b.reason, b.expected_version, &actor).await?)
+        json(
+            StatusCode::OK,
+            &actions::cancel_order(&state, &n, &b.reason, b.expected_version, &actor).await?,
+        )
     })
     .await
 }
@@ -198,7 +299,13 @@ pub async fn cancel(State(state): State<AppState>, caller: ApiCaller, Path(n): P
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = NoteBody, description = "The note"),
     responses((status = 201, description = "Added"), (status = 422, body = ErrorBody)))]
-pub async fn notes(State(state): State<AppState>, caller: ApiCaller, Path(n): Path<String>, headers: HeaderMap, bytes: Bytes) -> Result<Response, ApiError> {
+pub async fn notes(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(n): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
     let b: NoteBody = body(&bytes)?;
     let fp = format!("notes|{n}|{}", String::from_utf8_lossy(&bytes));
@@ -214,12 +321,22 @@ pub async fn notes(State(state): State<AppState>, caller: ApiCaller, Path(n): Pa
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = AddressBody, description = "The address and expected version"),
     responses((status = 200, body = OrderSummary), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn shipping_address(State(state): State<AppState>, caller: ApiCaller, Path(n): Path<String>, headers: HeaderMap, bytes: Bytes) -> Result<Response, ApiError> {
+pub async fn shipping_address(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(n): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
     let b: AddressBody = body(&bytes)?;
     let fp = format!("address|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
-        json(StatusCode::OK, &actions::edit_shipping_address(&state, &n, b.address, b.expected_version, &actor).await?)
+        json(
+            StatusCode::OK,
+            &actions::edit_shipping_address(&state, &n, b.address, b.expected_version, &actor)
+                .await?,
+        )
     })
     .await
 }
@@ -228,9 +345,15 @@ pub async fn shipping_address(State(state): State<AppState>, caller: ApiCaller, 
 #[utoipa::path(get, path = "/api/v1/orders/{order_number}/shipments", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number")),
     responses((status = 200, body = Vec<orderly_store::fulfilment::Shipment>), (status = 404, body = ErrorBody)))]
-pub async fn list_shipments(State(state): State<AppState>, caller: ApiCaller, Path(n): Path<String>) -> Result<Response, ApiError> {
+pub async fn list_shipments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(n): Path<String>,
+) -> Result<Response, ApiError> {
     caller.require("orders:read")?;
-    let order = orderly_store::orders::get(&state.store, &n).await?.ok_or_else(|| ApiError::not_found("no such order"))?;
+    let order = orderly_store::orders::get(&state.store, &n)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such order"))?;
     let attempts = fulfilment::shipments(&state.store, order.summary.id).await?;
     let notes = fulfilment::notes(&state.store, order.summary.id).await?;
     Ok(Json(serde_json::json!({ "shipments": attempts, "notes": notes })).into_response())

@@ -32,11 +32,26 @@ pub struct BatchBody {
 #[utoipa::path(post, path = "/api/v1/batches", tag = "fulfilment", security(("api_key" = [])),
     request_body(content = BatchBody, description = "What to do to which orders"),
     responses((status = 202, description = "Started"), (status = 422, body = ErrorBody)))]
-pub async fn start(State(state): State<AppState>, caller: ApiCaller, bytes: Bytes) -> Result<Response, ApiError> {
+pub async fn start(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
     caller.require("orders:write")?;
-    let b: BatchBody = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("expected {{kind, order_numbers}}: {e}")))?;
-    let id = actions::start_batch(&state, b.kind, &b.order_numbers, &Actor::api_key(&caller.0.prefix)).await?;
+    let b: BatchBody = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("expected {{kind, order_numbers}}: {e}"),
+        )
+    })?;
+    let id = actions::start_batch(
+        &state,
+        b.kind,
+        &b.order_numbers,
+        &Actor::api_key(&caller.0.prefix),
+    )
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(serde_json::json!({ "id": id, "status_url": format!("/api/v1/batches/{id}"), "events_url": format!("/api/v1/batches/{id}/events") })),
@@ -45,21 +60,31 @@ pub async fn start(State(state): State<AppState>, caller: ApiCaller, bytes: Byte
 }
 
 async fn load(state: &AppState, id: i64) -> Result<Batch, ApiError> {
-    fulfilment::batch(&state.store, id).await?.ok_or_else(|| ApiError::not_found(format!("no batch {id}")))
+    fulfilment::batch(&state.store, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no batch {id}")))
 }
 
 /// A batch with every order's result.
 #[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "fulfilment", security(("api_key" = [])),
     params(("id" = i64, Path, description = "Batch id")),
     responses((status = 200, body = Batch), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<Batch>, ApiError> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<Batch>, ApiError> {
     caller.require("orders:read")?;
     Ok(Json(load(&state, id).await?))
 }
 
 /// The sentence shown under the progress bar: "2 of 5 shipments created".
 pub fn progress_text(b: &Batch) -> String {
-    let noun = if b.kind == BatchKind::MarkProcessing.as_str() { "orders marked as processing" } else { "shipments created" };
+    let noun = if b.kind == BatchKind::MarkProcessing.as_str() {
+        "orders marked as processing"
+    } else {
+        "shipments created"
+    };
     let mut text = format!("{} of {} {noun}", b.succeeded, b.total);
     if b.failed > 0 {
         text.push_str(&format!(", {} failed", b.failed));
@@ -71,7 +96,11 @@ pub fn progress_text(b: &Batch) -> String {
 #[utoipa::path(get, path = "/api/v1/batches/{id}/events", tag = "fulfilment", security(("api_key" = [])),
     params(("id" = i64, Path, description = "Batch id")),
     responses((status = 200, description = "text/event-stream of progress events"), (status = 404, body = ErrorBody)))]
-pub async fn events(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+pub async fn events(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require("orders:read")?;
     load(&state, id).await?;
     Ok(Sse::new(progress_stream(state, id)).keep_alive(KeepAlive::default()))
@@ -79,34 +108,43 @@ pub async fn events(State(state): State<AppState>, caller: ApiCaller, Path(id): 
 
 /// The progress stream of batch `id` (shared with the dashboard).
 pub fn progress_stream(state: AppState, id: i64) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures_util::stream::unfold((state, None::<(i64, i64)>, false), move |(state, last, ended)| async move {
-        if ended {
-            return None;
-        }
-        loop {
-            let b = match fulfilment::batch(&state.store, id).await {
-                Ok(Some(b)) => b,
-                _ => return None,
-            };
-            let now = (b.succeeded, b.failed);
-            if last != Some(now) || b.finished {
-                let payload = serde_json::json!({
-                    "id": b.id, "total": b.total, "succeeded": b.succeeded, "failed": b.failed,
-                    "done": b.succeeded + b.failed, "finished": b.finished, "text": progress_text(&b),
-                });
-                let event = Event::default().event(if b.finished { "done" } else { "progress" }).data(payload.to_string());
-                return Some((Ok(event), (state, Some(now), b.finished)));
+    futures_util::stream::unfold(
+        (state, None::<(i64, i64)>, false),
+        move |(state, last, ended)| async move {
+            if ended {
+                return None;
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
+            loop {
+                let b = match fulfilment::batch(&state.store, id).await {
+                    Ok(Some(b)) => b,
+                    _ => return None,
+                };
+                let now = (b.succeeded, b.failed);
+                if last != Some(now) || b.finished {
+                    let payload = serde_json::json!({
+                        "id": b.id, "total": b.total, "succeeded": b.succeeded, "failed": b.failed,
+                        "done": b.succeeded + b.failed, "finished": b.finished, "text": progress_text(&b),
+                    });
+                    let event = Event::default()
+                        .event(if b.finished { "done" } else { "progress" })
+                        .data(payload.to_string());
+                    return Some((Ok(event), (state, Some(now), b.finished)));
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        },
+    )
 }
 
 /// The failed orders as CSV (order number, reason) for manual review.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/failures.csv", tag = "fulfilment", security(("api_key" = [])),
     params(("id" = i64, Path, description = "Batch id")),
     responses((status = 200, description = "text/csv"), (status = 404, body = ErrorBody)))]
-pub async fn failures_csv(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn failures_csv(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     caller.require("orders:read")?;
     Ok(csv_response(&load(&state, id).await?))
 }
@@ -115,10 +153,20 @@ pub async fn failures_csv(State(state): State<AppState>, caller: ApiCaller, Path
 pub fn csv_response(b: &Batch) -> Response {
     let mut csv = String::from("order_number,reason\r\n");
     for j in b.jobs.iter().filter(|j| j.state == "failed") {
-        csv.push_str(&format!("{},{}\r\n", csv_field(&j.order_number), csv_field(j.message.as_deref().unwrap_or(""))));
+        csv.push_str(&format!(
+            "{},{}\r\n",
+            csv_field(&j.order_number),
+            csv_field(j.message.as_deref().unwrap_or(""))
+        ));
     }
     (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"batch-{}-failures.csv\"", b.id))],
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"batch-{}-failures.csv\"", b.id),
+            ),
+        ],
         csv,
     )
         .into_response()
@@ -126,6 +174,10 @@ pub fn csv_response(b: &Batch) -> Response {
 
 /// Quotes a CSV field and defuses spreadsheet formulas.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     format!("\"{}\"", s.replace('"', "\"\""))
 }

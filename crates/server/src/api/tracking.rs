@@ -16,16 +16,30 @@ use crate::app::AppState;
     params(("x-api-key" = String, Header, description = "The token configured in Shiprocket's webhook settings")),
     request_body(content = serde_json::Value, content_type = "application/json", description = "Shiprocket's tracking webhook payload"),
     responses((status = 200, description = "Recorded (or a duplicate, or an AWB we do not know)"), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<(StatusCode, &'static str), ApiError> {
+pub async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, &'static str), ApiError> {
     let Some(expected) = &state.settings.tracking_webhook_token else {
-        return Err(ApiError::unauthorized("tracking webhooks are not configured: set ORDERLY_TRACKING_WEBHOOK_TOKEN"));
+        return Err(ApiError::unauthorized(
+            "tracking webhooks are not configured: set ORDERLY_TRACKING_WEBHOOK_TOKEN",
+        ));
     };
-    let given = headers.get("x-api-key").map(|v| v.as_bytes()).unwrap_or_default();
+    let given = headers
+        .get("x-api-key")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
     if !bool::from(given.ct_eq(expected.expose().as_bytes())) {
         return Err(ApiError::unauthorized("missing or wrong x-api-key"));
     }
-    let hook = shiprocket::types::tracking::parse_webhook(&body)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("not a tracking webhook: {}", e.ops_message())))?;
+    let hook = shiprocket::types::tracking::parse_webhook(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("not a tracking webhook: {}", e.ops_message()),
+        )
+    })?;
     let Some(status) = hook.shipment_status_id else {
         return Ok((StatusCode::OK, "ignored: no shipment status"));
     };

@@ -25,15 +25,28 @@ fn split_name(name: &str) -> (String, String) {
 /// Parcel weight in kg and dimensions in cm.
 pub fn parcel(o: &OrderDetail) -> (f64, f64, f64, f64) {
     let w = o.package.weight_g.unwrap_or(DEFAULT_WEIGHT_G);
-    let (l, b, h) = match (o.package.length_mm, o.package.breadth_mm, o.package.height_mm) {
+    let (l, b, h) = match (
+        o.package.length_mm,
+        o.package.breadth_mm,
+        o.package.height_mm,
+    ) {
         (Some(l), Some(b), Some(h)) => (l, b, h),
         _ => DEFAULT_DIMS_MM,
     };
-    (w as f64 / 1000.0, l as f64 / 10.0, b as f64 / 10.0, h as f64 / 10.0)
+    (
+        w as f64 / 1000.0,
+        l as f64 / 10.0,
+        b as f64 / 10.0,
+        h as f64 / 10.0,
+    )
 }
 
 /// The `/orders/create/adhoc` request for attempt `channel_order_id` of `o`.
-pub fn create_request(o: &OrderDetail, channel_order_id: &str, pickup_location: &str) -> CreateOrderRequest {
+pub fn create_request(
+    o: &OrderDetail,
+    channel_order_id: &str,
+    pickup_location: &str,
+) -> CreateOrderRequest {
     let billing: &AddressView = o.billing_address.as_ref().unwrap_or(&o.shipping_address);
     let (first, last) = split_name(&billing.name);
     let (weight, length, breadth, height) = parcel(o);
@@ -74,7 +87,11 @@ pub fn create_request(o: &OrderDetail, channel_order_id: &str, pickup_location: 
                 hsn: i.hsn_code.clone(),
             })
             .collect(),
-        payment_method: if o.summary.payment_method == "cod" { PaymentMethod::Cod } else { PaymentMethod::Prepaid },
+        payment_method: if o.summary.payment_method == "cod" {
+            PaymentMethod::Cod
+        } else {
+            PaymentMethod::Prepaid
+        },
         shipping_charges: rupees(o.shipping_paise),
         total_discount: rupees(o.discount_paise),
         sub_total: rupees(o.items_subtotal_paise + o.tax_paise),
@@ -104,7 +121,11 @@ pub fn create_request(o: &OrderDetail, channel_order_id: &str, pickup_location: 
 /// A Shiprocket quote as the courier policy sees it. `pickup_availability` has no documented
 /// meaning, so it does not exclude a courier.
 pub fn quote(q: &CourierQuote) -> Quote {
-    let max_kg = if q.is_surface { q.surface_max_weight } else { q.air_max_weight };
+    let max_kg = if q.is_surface {
+        q.surface_max_weight
+    } else {
+        q.air_max_weight
+    };
     Quote {
         courier_id: q.courier_company_id,
         courier_name: q.courier_name.clone(),
@@ -115,7 +136,9 @@ pub fn quote(q: &CourierQuote) -> Quote {
         rating: q.rating,
         blocked: q.blocked,
         pickup_available: true,
-        max_weight_g: max_kg.filter(|kg| *kg > 0.0).map(|kg| (kg * 1000.0).round() as u32),
+        max_weight_g: max_kg
+            .filter(|kg| *kg > 0.0)
+            .map(|kg| (kg * 1000.0).round() as u32),
         is_surface: q.is_surface,
     }
 }

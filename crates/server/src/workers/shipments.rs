@@ -26,26 +26,44 @@ pub struct Shiprocket {
 
 impl Shiprocket {
     /// Builds the client from settings; `None` when no credentials are configured.
-    pub fn from_settings(settings: &Settings, metrics: &Metrics) -> anyhow::Result<Option<Shiprocket>> {
-        let (Some(email), Some(password)) = (&settings.shiprocket_email, &settings.shiprocket_password) else {
+    pub fn from_settings(
+        settings: &Settings,
+        metrics: &Metrics,
+    ) -> anyhow::Result<Option<Shiprocket>> {
+        let (Some(email), Some(password)) =
+            (&settings.shiprocket_email, &settings.shiprocket_password)
+        else {
             return Ok(None);
         };
         crate::install_crypto_provider();
-        let mut cfg = shiprocket::ClientConfig::new(settings.shiprocket_url.clone(), email.clone(), password.expose());
+        let mut cfg = shiprocket::ClientConfig::new(
+            settings.shiprocket_url.clone(),
+            email.clone(),
+            password.expose(),
+        );
         cfg.requests_per_minute = settings.shiprocket_rpm;
         cfg.request_timeout = settings.shiprocket_timeout;
         cfg.breaker_cooldown = settings.shiprocket_breaker_cooldown;
         cfg.retry_budget = cfg.retry_budget.min(settings.shiprocket_timeout * 3);
         let m = metrics.clone();
-        m.describe("orderly_shiprocket_call_seconds", "histogram", "Shiprocket call latency by endpoint.");
+        m.describe(
+            "orderly_shiprocket_call_seconds",
+            "histogram",
+            "Shiprocket call latency by endpoint.",
+        );
         cfg.observer = Some(Arc::new(move |r: &shiprocket::CallRecord| {
             let outcome = match r.outcome {
                 Ok(()) => "ok",
                 Err(kind) => kind.as_str(),
             };
-            m.observe("orderly_shiprocket_call_seconds", &[("endpoint", r.endpoint), ("outcome", outcome)], r.elapsed.as_secs_f64());
+            m.observe(
+                "orderly_shiprocket_call_seconds",
+                &[("endpoint", r.endpoint), ("outcome", outcome)],
+                r.elapsed.as_secs_f64(),
+            );
         }));
-        let client = shiprocket::Client::new(cfg).map_err(|e| anyhow::anyhow!("Shiprocket client: {}", e.ops_message()))?;
+        let client = shiprocket::Client::new(cfg)
+            .map_err(|e| anyhow::anyhow!("Shiprocket client: {}", e.ops_message()))?;
         Ok(Some(Shiprocket {
             client,
             pickup_location: settings.pickup_location.clone(),
@@ -76,7 +94,11 @@ pub async fn drive(state: &AppState, id: i64) -> anyhow::Result<()> {
 }
 
 /// Like [`drive`], but stops at `stop` (tests use it to crash the saga at every boundary).
-pub async fn drive_until(state: &AppState, id: i64, stop: super::saga::StopAt) -> anyhow::Result<()> {
+pub async fn drive_until(
+    state: &AppState,
+    id: i64,
+    stop: super::saga::StopAt,
+) -> anyhow::Result<()> {
     let now = state.clock.now();
     if !fulfilment::claim(&state.store, id, now, now + LEASE).await? {
         return Ok(());
@@ -95,7 +117,9 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             match fulfilment::runnable(&state.store, state.clock.now(), 50).await {
                 Ok(ids) => {
                     for id in ids {
-                        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                            break;
+                        };
                         let state = state.clone();
                         tokio::spawn(async move {
                             if let Err(e) = drive(&state, id).await {
