@@ -22,25 +22,8 @@ stories!(
     the_api_reads_the_flag_and_only_admins_change_it_with_a_reason,
     the_settings_page_shows_the_stage_and_admins_change_it,
     the_cli_sets_and_shows_the_flag_with_a_reason,
+    the_api_refuses_fulfilment_actions_outside_the_flag,
 );
-
-/// Stories that need the fulfilment actions and the saga to call `feature::check` (both engines).
-macro_rules! waiting_for_actions {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite_gating {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = "waiting for actions"]
-            async fn $name() { super::$name(orderly_store::Engine::Sqlite).await })*
-        }
-        mod postgres_gating {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = "waiting for actions"]
-            async fn $name() { super::$name(orderly_store::Engine::Postgres).await })*
-        }
-    };
-}
-
-waiting_for_actions!(the_api_refuses_fulfilment_actions_outside_the_flag,);
 
 async fn intake_is_unaffected_in_every_stage(engine: Engine) {
     let app = spawn(engine, None).await;

@@ -23,25 +23,8 @@ stories!(
     a_small_or_healthy_window_does_not_roll_back,
     the_rollout_report_shows_each_stage_against_its_gate,
     the_simulators_courier_refusals_trip_the_rollback_guard,
+    the_saga_starts_no_new_work_outside_the_flag_but_finishes_past_the_awb,
 );
-
-/// Stories that need the fulfilment actions and the saga to call `feature::check` (both engines).
-macro_rules! waiting_for_actions {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite_gating {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = "waiting for actions"]
-            async fn $name() { super::$name(orderly_store::Engine::Sqlite).await })*
-        }
-        mod postgres_gating {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = "waiting for actions"]
-            async fn $name() { super::$name(orderly_store::Engine::Postgres).await })*
-        }
-    };
-}
-
-waiting_for_actions!(the_saga_starts_no_new_work_outside_the_flag_but_finishes_past_the_awb,);
 
 async fn the_rollback_guard_switches_fulfilment_off_and_emits_an_event(engine: Engine) {
     let app = spawn(engine, Some("on")).await;
