@@ -62,6 +62,13 @@ pub fn start(state: &AppState) {
     let state = state.clone();
     let mut rx = state.live.subscribe();
     tokio::spawn(async move {
+        // Warm the cache at start so the first page view does not count a million rows.
+        if state.live.counts().is_none() {
+            match compute(&state).await {
+                Ok(c) => state.live.set_counts(c),
+                Err(e) => tracing::warn!(error = %e, "tab counts could not be computed at start"),
+            }
+        }
         loop {
             let woke = tokio::time::timeout(PERIOD, rx.recv()).await;
             if matches!(woke, Ok(Err(broadcast::error::RecvError::Closed))) {
