@@ -173,10 +173,8 @@ async fn run_job(
         .ok()
         .flatten()
         .is_some_and(|o| o.summary.status == OrderStatus::Placed.as_str());
-    if placed {
-        if let Err(e) = super::mark_processing(state, order_number, None, actor).await {
-            return (false, e.to_string(), None);
-        }
+    if placed && let Err(e) = super::mark_processing(state, order_number, None, actor).await {
+        return (false, e.to_string(), None);
     }
     let id = match request(state, order_number, None, None, Some(batch), actor).await {
         Ok(id) => id,

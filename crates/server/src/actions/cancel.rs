@@ -113,15 +113,15 @@ async fn cancel_at_shiprocket(
             }
         })?;
     }
-    if !sr_orders.is_empty() {
-        if let Err(e) = sr.client.cancel_orders(&sr_orders).await {
-            tracing::warn!(
-                kind = e.kind().as_str(),
-                "Shiprocket order cancellation failed after the AWB was cancelled"
-            );
-            if awbs.is_empty() {
-                return Err(ActionError::Shiprocket(e.ops_message()));
-            }
+    if !sr_orders.is_empty()
+        && let Err(e) = sr.client.cancel_orders(&sr_orders).await
+    {
+        tracing::warn!(
+            kind = e.kind().as_str(),
+            "Shiprocket order cancellation failed after the AWB was cancelled"
+        );
+        if awbs.is_empty() {
+            return Err(ActionError::Shiprocket(e.ops_message()));
         }
     }
     Ok(true)

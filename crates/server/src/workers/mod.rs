@@ -18,15 +18,12 @@ use crate::app::AppState;
 
 /// Starts every background worker over `state`. Each worker owns one line here.
 pub fn start(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let mut handles: Vec<JoinHandle<()>> = Vec::new();
-    handles.push(tokio::spawn(shipments::run(
-        state.clone(),
-        shutdown.clone(),
-    )));
-    handles.push(tokio::spawn(crate::actions::resume_batches(state.clone())));
-    handles.push(tokio::spawn(tracking::run(state.clone(), shutdown.clone())));
-    handles.push(dispatch::start(state.clone(), shutdown.clone()));
-    handles.push(nats::start(state.clone(), shutdown.clone()));
-    handles.push(rollback::start(state.clone(), shutdown.clone()));
-    handles
+    vec![
+        tokio::spawn(shipments::run(state.clone(), shutdown.clone())),
+        tokio::spawn(crate::actions::resume_batches(state.clone())),
+        tokio::spawn(tracking::run(state.clone(), shutdown.clone())),
+        dispatch::start(state.clone(), shutdown.clone()),
+        nats::start(state.clone(), shutdown.clone()),
+        rollback::start(state.clone(), shutdown.clone()),
+    ]
 }

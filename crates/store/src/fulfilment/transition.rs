@@ -66,10 +66,8 @@ pub async fn transition(
     order: &OrderRef,
     t: &Transition<'_>,
 ) -> Result<(OrderStatus, i64), StoreError> {
-    if let Some(v) = t.expected_version {
-        if v != order.version {
-            return Err(StoreError::Conflict("this order changed, reload".into()));
-        }
+    if t.expected_version.is_some_and(|v| v != order.version) {
+        return Err(StoreError::Conflict("this order changed, reload".into()));
     }
     let to = order
         .status
