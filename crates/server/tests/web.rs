@@ -31,7 +31,121 @@ stories!(
     static_assets_are_cached_for_a_year_and_compressed,
     signing_out_ends_the_session,
     only_admins_manage_users,
+    the_action_forms_show_the_specs_sentences,
 );
+
+/// Two `orderly serve` instances on one PostgreSQL database: a change made through one reaches a
+/// dashboard connected to the other (LISTEN/NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_postgresql_share_live_updates() {
+    let a = TestApp::spawn(Engine::Postgres).await;
+    let mut settings = orderly::Settings::local_defaults();
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.database_url = a.database_url.clone();
+    let store =
+        orderly_store::Store::connect(&a.database_url, orderly_store::StoreOptions::default())
+            .await
+            .unwrap();
+    let b = orderly::Application::build_with_store(settings, store)
+        .await
+        .unwrap();
+    let b_base = format!("http://{}", b.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(b.run_until(async move {
+        let _ = stopped.await;
+    }));
+    // Sessions live in the shared database: a cookie from A works on B.
+    let op = sign_in(&a, "ops@example.in", Role::Operator).await;
+    let stream = op
+        .client
+        .get(format!("{b_base}/events"))
+        .header("cookie", &op.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let placing = async {
+        // Give B's listener a moment to be subscribed.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        place(&a, 40, None).await.0
+    };
+    let (seen, number) = tokio::join!(
+        read_until(stream, "\"kind\":\"placed\"", Duration::from_secs(3)),
+        placing
+    );
+    assert!(seen.contains(&number), "B heard about {number}: {seen}");
+    let _ = stop.send(());
+}
+
+async fn the_action_forms_show_the_specs_sentences(engine: Engine) {
+    let app = TestApp::spawn_with_sim(engine, shiprocket_sim::SimConfig::default()).await;
+    let (n, _) = place(&app, 42, None).await;
+    let op = sign_in(&app, "ops@example.in", Role::Operator).await;
+    let page = op.html(&format!("/orders/{n}")).await;
+    let version = page
+        .split("name=\"expected_version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // A stale version is refused and the order page says so.
+    let r = op
+        .post(
+            &format!("/orders/{n}/process"),
+            &[("csrf", &op.csrf), ("expected_version", "999")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        op.html(&to)
+            .await
+            .contains("This order changed while you were looking at it")
+    );
+    let r = op
+        .post(
+            &format!("/orders/{n}/process"),
+            &[("csrf", &op.csrf), ("expected_version", &version)],
+        )
+        .await;
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(op.html(&to).await.contains("Order marked as Processing."));
+    let r = op
+        .post(
+            &format!("/orders/{n}/notes"),
+            &[
+                ("csrf", &op.csrf),
+                ("text", "Customer contacted for address correction"),
+            ],
+        )
+        .await;
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let html = op.html(&to).await;
+    assert!(
+        html.contains("Note added.") && html.contains("Customer contacted for address correction")
+    );
+    let r = op
+        .post(&format!("/orders/{n}/ship"), &[("csrf", &op.csrf)])
+        .await;
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let html = op.html(&to).await;
+    let awb = html
+        .split("id=\"awb\">")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no AWB after {to}"))
+        .split('<')
+        .next()
+        .unwrap();
+    assert!(html.contains(&format!("Shipment created successfully. AWB: {awb}")));
+    assert!(html.contains("Attempt 1"), "the attempt is listed");
+    // Shipping again is refused with a sentence, not an internal error.
+    let r = op
+        .post(&format!("/orders/{n}/ship"), &[("csrf", &op.csrf)])
+        .await;
+    assert_eq!(r.status(), 409);
+}
 
 async fn every_dashboard_route_redirects_to_login_without_a_session(engine: Engine) {
     let app = TestApp::spawn(engine).await;
