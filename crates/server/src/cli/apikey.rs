@@ -23,7 +23,13 @@ pub struct CreateArgs {
 }
 
 /// Scopes Orderly knows.
-pub const SCOPES: &[&str] = &["orders:read", "orders:write", "events:read", "metrics:read", "admin"];
+pub const SCOPES: &[&str] = &[
+    "orders:read",
+    "orders:write",
+    "events:read",
+    "metrics:read",
+    "admin",
+];
 
 /// Runs an API key command.
 pub async fn run(cmd: ApiKeyCommand, settings: &Settings) -> anyhow::Result<()> {
