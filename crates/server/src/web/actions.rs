@@ -2,7 +2,6 @@
 //! the same `crate::actions` function as the JSON API, and redirects back to the order with a
 //! `?done=` code the order page turns into the spec's sentence.
 
-use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -18,7 +17,7 @@ use orderly_store::orders::AddressView;
 use super::format::{inr, ist, status_label};
 use super::order::{Attempt, NoteView};
 use super::{Session, WebError, see_other, urlencode};
-use crate::actions::{self, ActionError, Actor, BatchKind, ShipmentOutcome};
+use crate::actions::{self, ActionError, Actor, ShipmentOutcome};
 use crate::app::AppState;
 
 /// A form that only carries the CSRF token and the version the person saw.
@@ -65,7 +64,7 @@ fn back(number: &str, done: &str) -> Response {
 
 /// The page for an action that did not happen: stale → reload hint on the order; internal → the
 /// spec's retry sentence on the order; anything a person can act on → a page saying it.
-fn refused(number: &str, e: ActionError) -> Result<Response, WebError> {
+pub(super) fn refused(number: &str, e: ActionError) -> Result<Response, WebError> {
     match e {
         ActionError::NotFound => Err(WebError::NotFound),
         ActionError::Stale => Ok(back(number, "stale")),
@@ -93,7 +92,7 @@ fn refused(number: &str, e: ActionError) -> Result<Response, WebError> {
     }
 }
 
-fn actor(session: &Session) -> Actor {
+pub(super) fn actor(session: &Session) -> Actor {
     Actor::user(session.email())
 }
 
@@ -162,7 +161,7 @@ pub async fn history(
     Ok((attempts, notes))
 }
 
-fn etd(q: &Quote) -> String {
+pub(super) fn etd(q: &Quote) -> String {
     match (&q.etd, q.estimated_days) {
         (Some(e), Some(d)) => format!("{e} ({d} days)"),
         (Some(e), None) => e.clone(),
@@ -171,7 +170,7 @@ fn etd(q: &Quote) -> String {
     }
 }
 
-fn rating(q: &Quote) -> String {
+pub(super) fn rating(q: &Quote) -> String {
     q.rating
         .map(|r| format!("{r:.1} / 5"))
         .unwrap_or_else(|| "unrated".into())
@@ -297,190 +296,4 @@ pub async fn address(
         Ok(_) => Ok(back(&number, "address")),
         Err(e) => refused(&number, e),
     }
-}
-
-#[derive(Template)]
-#[template(path = "couriers.html")]
-struct CouriersPage {
-    email: String,
-    role: &'static str,
-    csrf: String,
-    number: String,
-    base: String,
-    version: i64,
-    options: Vec<CourierOption>,
-    error: Option<String>,
-}
-
-/// One courier in the picker.
-#[derive(Debug)]
-pub struct CourierOption {
-    id: i64,
-    name: String,
-    rate: String,
-    etd: String,
-    rating: String,
-    why: String,
-    chosen: bool,
-}
-
-/// `GET /orders/{n}/couriers`: the courier picker (rate, estimated delivery, rating; the policy's
-/// choice preselected).
-pub async fn couriers(
-    State(state): State<AppState>,
-    session: Session,
-    Path(number): Path<String>,
-) -> Result<Response, WebError> {
-    session.require(Role::Operator)?;
-    let Some(o) = orderly_store::orders::get(&state.store, &number).await? else {
-        return Err(WebError::NotFound);
-    };
-    let (options, error) = match actions::quotes(&state, &number).await {
-        Ok(choice) => {
-            let chosen = choice.chosen.as_ref().map(|q| q.courier_id);
-            let options: Vec<CourierOption> = choice
-                .ranking
-                .iter()
-                .filter(|r| r.eligible)
-                .map(|r| CourierOption {
-                    id: r.quote.courier_id,
-                    name: r.quote.courier_name.clone(),
-                    rate: inr(r.quote.rate_paise),
-                    etd: etd(&r.quote),
-                    rating: rating(&r.quote),
-                    why: if Some(r.quote.courier_id) == chosen {
-                        choice.explanation.clone()
-                    } else {
-                        String::new()
-                    },
-                    chosen: Some(r.quote.courier_id) == chosen,
-                })
-                .collect();
-            let error = options.is_empty().then(|| {
-                "No courier can carry this parcel to this PIN code. Check the address.".to_string()
-            });
-            (options, error)
-        }
-        Err(e) => (Vec::new(), Some(e.to_string())),
-    };
-    let page = CouriersPage {
-        email: session.email().to_string(),
-        role: session.role().as_str(),
-        csrf: session.csrf().to_string(),
-        base: format!("/orders/{}", urlencode(&number)),
-        number,
-        version: o.summary.version,
-        options,
-        error,
-    };
-    super::render(&page)
-}
-
-/// `POST /orders/bulk`: starts a batch over the ticked orders.
-pub async fn bulk(
-    State(state): State<AppState>,
-    session: Session,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    session.authorise(Role::Operator, csrf)?;
-    let kind = match fields
-        .iter()
-        .find(|(k, _)| k == "kind")
-        .map(|(_, v)| v.as_str())
-    {
-        Some("generate_shipments") => BatchKind::GenerateShipments,
-        _ => BatchKind::MarkProcessing,
-    };
-    let orders: Vec<String> = fields
-        .iter()
-        .filter(|(k, _)| k == "orders")
-        .map(|(_, v)| v.clone())
-        .collect();
-    if orders.is_empty() {
-        return Err(WebError::Message(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Tick at least one order first.".into(),
-        ));
-    }
-    match actions::start_batch(&state, kind, &orders, &actor(&session)).await {
-        Ok(id) => Ok(see_other(&format!("/batches/{id}"))),
-        Err(e) => refused("", e),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "batch.html")]
-struct BatchPage {
-    email: String,
-    role: &'static str,
-    csrf: String,
-    id: i64,
-    title: &'static str,
-    progress: String,
-    done: i64,
-    total: i64,
-    finished: bool,
-    jobs: Vec<(String, String, String, String)>,
-    failures: i64,
-}
-
-/// `GET /batches/{id}`: a batch's progress ("2 of 5 shipments created") and its failures with
-/// links; the script refreshes it until it finishes.
-pub async fn batch(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    let Some(b) = fulfilment::batch(&state.store, id).await? else {
-        return Err(WebError::NotFound);
-    };
-    let shipments = b.kind == "generate_shipments";
-    let jobs = b
-        .jobs
-        .iter()
-        .map(|j| {
-            (
-                j.order_number.clone(),
-                format!("/orders/{}", urlencode(&j.order_number)),
-                status_label(&j.state),
-                match (&j.awb, &j.message) {
-                    (Some(awb), _) => format!("AWB {awb}"),
-                    (None, Some(m)) => m.clone(),
-                    (None, None) => String::new(),
-                },
-            )
-        })
-        .collect();
-    let page = BatchPage {
-        email: session.email().to_string(),
-        role: session.role().as_str(),
-        csrf: session.csrf().to_string(),
-        id,
-        title: if shipments {
-            "Generate Shipments"
-        } else {
-            "Mark as Processing"
-        },
-        progress: format!(
-            "{} of {} {}",
-            b.succeeded,
-            b.total,
-            if shipments {
-                "shipments created"
-            } else {
-                "orders marked as Processing"
-            }
-        ),
-        done: b.succeeded + b.failed,
-        total: b.total,
-        finished: b.finished,
-        jobs,
-        failures: b.failed,
-    };
-    super::render(&page)
 }

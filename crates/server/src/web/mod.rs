@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod assets;
 pub mod auth;
+pub mod batches;
 pub mod counts;
 pub mod error;
 pub mod events;
