@@ -5,7 +5,6 @@
 mod common;
 mod dashboard;
 
-
 use common::TestApp;
 use dashboard::{PASSWORD, add_user, place, sign_in, try_sign_in};
 use orderly_store::Engine;
@@ -14,6 +13,7 @@ use orderly_store::accounts::Role;
 stories!(
     every_dashboard_route_redirects_to_login_without_a_session,
     every_html_route_in_the_router_redirects_to_login_without_a_session,
+    a_list_that_cannot_load_says_so_and_offers_retry,
     an_operator_signs_in_and_sees_an_order_placed_through_the_intake,
     a_wrong_password_is_refused_without_saying_which_part_was_wrong,
     the_sixth_failed_sign_in_within_fifteen_minutes_is_refused_with_a_clear_message,
@@ -320,4 +320,25 @@ async fn every_html_route_in_the_router_redirects_to_login_without_a_session(eng
         }
     }
     assert!(checked >= 18, "only {checked} routes found in router.rs");
+}
+
+async fn a_list_that_cannot_load_says_so_and_offers_retry(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (number, _) = place(&app, 60, None).await;
+    let op = sign_in(&app, "ops@example.in", Role::Operator).await;
+    sqlx::query("ALTER TABLE orders RENAME TO orders_away")
+        .execute(app.store.writer())
+        .await
+        .unwrap();
+    let r = op.get("/orders?tab=placed").await;
+    assert_eq!(r.status(), 503);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(orderly::web::orders::LOAD_FAILED));
+    assert!(html.contains("id=\"retry\""));
+    sqlx::query("ALTER TABLE orders_away RENAME TO orders")
+        .execute(app.store.writer())
+        .await
+        .unwrap();
+    // Retry (the same URL) works again.
+    assert!(op.html("/orders?tab=placed").await.contains(&number));
 }
