@@ -332,3 +332,21 @@ async fn screenshots_of_the_list_and_the_detail_page() {
         b.screenshot(&dir.join(format!("order-{label}.png"))).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_order_page_follows_a_change_made_elsewhere() {
+    let app = app().await;
+    let (n, _) = place(&app, 124, None).await;
+    let b = operator(&app).await;
+    b.goto(&format!("{}/orders/{n}", app.base)).await;
+    b.wait_text("#live-status", "Live", SECS).await;
+    b.js("window.__same_page = 7; return 1;").await;
+    // Someone else (here: the action called directly) marks it processing.
+    actions::mark_processing(&app.state, &n, None, &Actor::user("other@example.in"))
+        .await
+        .unwrap();
+    b.wait_text("#order-status", "Processing", Duration::from_secs(2))
+        .await;
+    assert!(b.text("#timeline").await.contains("user:other@example.in"));
+    assert_eq!(b.js("return window.__same_page;").await, 7, "no reload");
+}
