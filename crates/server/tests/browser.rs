@@ -302,6 +302,7 @@ async fn the_mobile_viewport_shows_stacked_cards_without_sideways_scrolling() {
 }
 
 /// Saves the README screenshots: list and detail, desktop (1280×800) and mobile (375×812).
+/// `ORDERLY_UPDATE_SCREENSHOTS=1 cargo test -p orderly --test browser screenshots` refreshes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_list_and_the_detail_page() {
     let app = app().await;
@@ -321,7 +322,12 @@ async fn screenshots_of_the_list_and_the_detail_page() {
     .unwrap();
     let _ = m;
     add_user(&app, "ops@example.in", Role::Operator).await;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    // The committed README images are rewritten only on request, so test runs leave the tree clean.
+    let dir = if std::env::var_os("ORDERLY_UPDATE_SCREENSHOTS").is_some() {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+    } else {
+        std::env::temp_dir().join("orderly-screenshots")
+    };
     for (w, h, label) in [(1280, 800, "desktop"), (375, 812, "mobile")] {
         let b = browser(w, h).await;
         b.sign_in(&app.base, "ops@example.in", PASSWORD).await;
