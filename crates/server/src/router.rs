@@ -74,6 +74,8 @@ pub fn build(state: AppState) -> Router {
         .route("/orders/{order_number}/address", post(web::actions::address))
         .route("/batches/{id}", get(web::batches::batch))
         .route("/settings/users", get(web::users::page).post(web::users::add))
+        .route("/settings/webhooks", get(web::webhooks::page))
+        .route("/settings/webhooks/{id}/{action}", post(web::webhooks::switch))
         .route("/settings/fulfilment", get(web::flags::page).post(web::flags::save))
         .route("/settings/fulfilment/report", get(web::flags::report_page))
         .fallback(api::error::not_found)

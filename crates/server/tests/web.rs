@@ -299,7 +299,8 @@ async fn every_html_route_in_the_router_redirects_to_login_without_a_session(eng
         let concrete = path
             .replace("{order_number}", "ORD-1")
             .replace("{id}", "1")
-            .replace("{name}", "x");
+            .replace("{name}", "x")
+            .replace("{action}", "disable");
         for (method, marker) in [("GET", "get("), ("POST", "post(")] {
             if !line.contains(marker) {
                 continue;

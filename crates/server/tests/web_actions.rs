@@ -15,6 +15,7 @@ stories!(
     a_viewer_sees_no_action_buttons_and_cannot_act,
     a_form_without_the_sessions_csrf_token_is_refused,
     only_admins_manage_users,
+    only_admins_see_and_switch_webhook_endpoints,
 );
 
 async fn the_action_forms_show_the_specs_sentences(engine: Engine) {
@@ -190,4 +191,37 @@ async fn only_admins_manage_users(engine: Engine) {
             .await
             .contains("new@example.in")
     );
+}
+
+async fn only_admins_see_and_switch_webhook_endpoints(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let endpoint = orderly_store::delivery::create_endpoint(
+        &app.store,
+        &orderly_store::delivery::NewEndpoint {
+            url: "http://127.0.0.1:9/hook",
+            secret: "whsec-test-0123456789abcdef",
+            description: Some("ERP"),
+        },
+        time::OffsetDateTime::now_utc(),
+        "test",
+    )
+    .await
+    .unwrap();
+    let op = sign_in(&app, "ops@example.in", Role::Operator).await;
+    assert_eq!(op.get("/settings/webhooks").await.status(), 403);
+    let path = format!("/settings/webhooks/{}/disable", endpoint.id);
+    assert_eq!(op.post(&path, &[("csrf", &op.csrf)]).await.status(), 403);
+    let admin = sign_in(&app, "admin@example.in", Role::Admin).await;
+    let html = admin.html("/settings/webhooks").await;
+    assert!(html.contains("http://127.0.0.1:9/hook") && html.contains("Enabled"));
+    assert!(
+        !html.contains("whsec-test"),
+        "the secret is never shown again"
+    );
+    assert_eq!(admin.post(&path, &[("csrf", "wrong")]).await.status(), 403);
+    assert_eq!(
+        admin.post(&path, &[("csrf", &admin.csrf)]).await.status(),
+        303
+    );
+    assert!(admin.html("/settings/webhooks").await.contains("Disabled"));
 }

@@ -17,6 +17,7 @@ pub mod order;
 pub mod orders;
 pub mod session;
 pub mod users;
+pub mod webhooks;
 
 use askama::Template;
 use axum::response::{IntoResponse, Response};
@@ -48,6 +49,8 @@ pub const AUTHENTICATED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/events"),
     ("GET", "/settings/users"),
     ("POST", "/settings/users"),
+    ("GET", "/settings/webhooks"),
+    ("POST", "/settings/webhooks/1/disable"),
     ("GET", "/settings/fulfilment"),
     ("POST", "/settings/fulfilment"),
     ("GET", "/settings/fulfilment/report"),
