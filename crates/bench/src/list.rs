@@ -81,7 +81,7 @@ pub async fn run(args: ListArgs) -> anyhow::Result<()> {
         // Straight against the store: the same SQL, no HTTP, no JSON.
         let mut direct = Vec::with_capacity(params.len());
         for p in &params {
-            let q = list_query(p, now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let q = list_query(p, now, 24).map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let t = Instant::now();
             orders::list(&store, &q).await?;
             direct.push(t.elapsed());
@@ -158,8 +158,8 @@ async fn lifecycle_mix(store: &Store) -> anyhow::Result<()> {
     sqlx::query("UPDATE orders SET status = 'processing', shipment_failed = CASE WHEN id % 50 = 0 THEN 'Pincode not serviceable' END WHERE id > $1 AND id <= $2")
         .bind(cut(0.90)).bind(cut(0.95)).execute(w).await?;
     sqlx::query(
-        "INSERT INTO shipments (order_id, attempt, step, channel_order_id, awb, courier_name, created_at, updated_at)
-         SELECT id, 1, 'done', order_number, CAST(100000000000 + id * 7919 AS TEXT), 'Delhivery Surface', placed_at, placed_at
+        "INSERT INTO shipments (order_id, attempt, step, channel_order_id, awb, courier_name, actor, created_at, updated_at)
+         SELECT id, 1, 'done', order_number, CAST(100000000000 + id * 7919 AS TEXT), 'Delhivery Surface', 'bench', placed_at, placed_at
          FROM orders WHERE status IN ('shipped', 'delivered', 'returned')",
     )
     .execute(w)

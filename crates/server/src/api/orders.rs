@@ -44,9 +44,6 @@ pub struct OrderList {
     pub next_cursor: Option<String>,
 }
 
-/// How long an order may wait before it counts as SLA at risk (hours).
-const SLA_HOURS: i64 = 24;
-
 /// Lists orders. Needs an API key with `orders:read`.
 #[utoipa::path(
     get, path = "/api/v1/orders", tag = "orders", params(ListParams),
@@ -64,7 +61,7 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Json<OrderList>, ApiError> {
     caller.require("orders:read")?;
-    let query = list_query(&params, state.clock.now())?;
+    let query = list_query(&params, state.clock.now(), state.settings.sla_hours)?;
     let page = orders::list(&state.store, &query).await?;
     Ok(Json(OrderList {
         orders: page.orders,
@@ -73,7 +70,8 @@ pub async fn list(
 }
 
 /// Turns query parameters into a store query, collecting every invalid parameter.
-pub fn list_query(p: &ListParams, now: OffsetDateTime) -> Result<ListQuery, ApiError> {
+/// `sla_hours` is how long an order may wait before it counts as SLA at risk.
+pub fn list_query(p: &ListParams, now: OffsetDateTime, sla_hours: i64) -> Result<ListQuery, ApiError> {
     let mut errors = Vec::new();
     let mut field = |name: &str, message: String| {
         errors.push(FieldError {
@@ -100,7 +98,7 @@ pub fn list_query(p: &ListParams, now: OffsetDateTime) -> Result<ListQuery, ApiE
         None => None,
         Some("failed_shipments") => Some(View::FailedShipments),
         Some("sla_at_risk") => Some(View::SlaAtRisk {
-            placed_before: now - time::Duration::hours(SLA_HOURS),
+            placed_before: now - time::Duration::hours(sla_hours),
         }),
         Some(other) => {
             field(

@@ -181,7 +181,7 @@ pub async fn page(
         ..ListParams::default()
     };
     let mut notice = None;
-    let mut query = match list_query(&params, now) {
+    let mut query = match list_query(&params, now, state.settings.sla_hours) {
         Ok(query) => query,
         Err(_) => {
             notice = Some(
@@ -194,6 +194,7 @@ pub async fn page(
                     ..ListParams::default()
                 },
                 now,
+                state.settings.sla_hours,
             )
             .map_err(|_| WebError::internal("default list query refused"))?
         }
