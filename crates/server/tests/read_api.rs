@@ -124,8 +124,8 @@ async fn search_finds_orders_by_number_email_phone_and_awb(engine: Engine) {
     let number = target["order_number"].as_str().unwrap();
     // A shipment with an AWB, as the fulfilment engine will record it.
     sqlx::query(
-        "INSERT INTO shipments (order_id, attempt, step, channel_order_id, awb, created_at, updated_at)
-         SELECT id, 1, 'awb_assigned', order_number, '141123221084922', 0, 0 FROM orders WHERE order_number = $1",
+        "INSERT INTO shipments (order_id, attempt, step, channel_order_id, awb, actor, created_at, updated_at)
+         SELECT id, 1, 'awb_assigned', order_number, '141123221084922', 'test', 0, 0 FROM orders WHERE order_number = $1",
     )
     .bind(number)
     .execute(app.store.writer())
