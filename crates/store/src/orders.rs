@@ -3,6 +3,8 @@
 
 mod list;
 mod place;
+mod place_sqlite;
+pub(crate) use place_sqlite::IntakeWriter;
 mod read;
 
 pub use list::{

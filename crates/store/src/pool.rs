@@ -58,6 +58,7 @@ pub struct Store {
     write: AnyPool,
     read: AnyPool,
     sqlite_path: Option<String>,
+    intake: Option<std::sync::Arc<crate::orders::IntakeWriter>>,
 }
 
 impl Store {
@@ -79,6 +80,7 @@ impl Store {
                 write: pool.clone(),
                 read: pool,
                 sqlite_path: None,
+                intake: None,
             }
         } else {
             return Err(StoreError::Migration(
@@ -101,6 +103,11 @@ impl Store {
         self.sqlite_path.as_deref()
     }
 
+    /// The SQLite intake writer (group commit), when the engine is SQLite.
+    pub(crate) fn intake_writer(&self) -> Option<&crate::orders::IntakeWriter> {
+        self.intake.as_deref()
+    }
+
     /// The pool for reads.
     pub fn reader(&self) -> &AnyPool {
         &self.read
@@ -113,7 +120,16 @@ impl Store {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
-        Ok(self.write.begin().await?)
+        let mut tx = self.write.begin().await?;
+        if self.engine == Engine::Sqlite {
+            // Take the write lock now, as BEGIN IMMEDIATE would: SQLite has more than one writer
+            // connection (the intake writer, bulk loads), and a transaction that reads first and
+            // writes later would otherwise fail with SQLITE_BUSY instead of waiting its turn.
+            sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 0")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// Applies pending migrations (idempotent).
@@ -160,6 +176,13 @@ async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Store, Stor
         write,
         read,
         sqlite_path: Some(path.to_string()),
+        intake: if path == ":memory:" {
+            None
+        } else {
+            Some(std::sync::Arc::new(crate::orders::IntakeWriter::start(
+                path,
+            )?))
+        },
     })
 }
 

@@ -44,6 +44,9 @@ pub async fn place(
     meta: &PlacedMeta<'_>,
 ) -> Result<IntakeOutcome, StoreError> {
     let hash = order.content_hash();
+    if let Some(writer) = store.intake_writer() {
+        return retry_busy(20, || writer.place(order, &hash, meta)).await;
+    }
     retry_busy(20, || async {
         let mut tx = store.begin().await?;
         let outcome = place_in(&mut tx, order, &hash, meta).await?;
