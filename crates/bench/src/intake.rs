@@ -38,7 +38,7 @@ pub async fn run(args: IntakeArgs) -> anyhow::Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", args.database));
     }
-    let events = (args.seconds as usize) * 4000;
+    let events = (args.seconds as usize) * 9000;
     println!("generating {events} signed events …");
     let bodies = Arc::new(generate(events));
 
