@@ -57,7 +57,11 @@ async fn rig(rpm: u32, db: &str) -> anyhow::Result<Rig> {
     let store = Store::connect(&settings.database_url, StoreOptions::default()).await?;
     let app = orderly::Application::build_with_store(settings, store).await?;
     let state = app.state().clone();
-    Ok(Rig { state, sim, next_seq: 1 })
+    Ok(Rig {
+        state,
+        sim,
+        next_seq: 1,
+    })
 }
 
 async fn place(rig: &mut Rig, n: usize) -> anyhow::Result<Vec<String>> {
@@ -67,7 +71,11 @@ async fn place(rig: &mut Rig, n: usize) -> anyhow::Result<Vec<String>> {
     while numbers.len() < n {
         let order = synth.order(rig.next_seq, time::OffsetDateTime::now_utc());
         rig.next_seq += 1;
-        if !rig.sim.control().is_serviceable(order.shipping_address.pincode.as_str()) {
+        if !rig
+            .sim
+            .control()
+            .is_serviceable(order.shipping_address.pincode.as_str())
+        {
             continue;
         }
         let meta = orderly_store::orders::PlacedMeta {
@@ -106,9 +114,19 @@ pub async fn run(args: ShipmentArgs) -> anyhow::Result<()> {
     let total = started.elapsed();
     let calls = r.sim.control().calls().len() - before;
     per.sort();
-    println!("sequential shipments (zero simulator latency): {} shipments, {} Shiprocket calls ({:.1} per shipment)", numbers.len(), calls, calls as f64 / numbers.len() as f64);
-    println!("  whole saga per shipment: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, mean {:.2} ms",
-        ms(pct(&per, 50.0)), ms(pct(&per, 95.0)), ms(pct(&per, 99.0)), total.as_secs_f64() * 1000.0 / numbers.len() as f64);
+    println!(
+        "sequential shipments (zero simulator latency): {} shipments, {} Shiprocket calls ({:.1} per shipment)",
+        numbers.len(),
+        calls,
+        calls as f64 / numbers.len() as f64
+    );
+    println!(
+        "  whole saga per shipment: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, mean {:.2} ms",
+        ms(pct(&per, 50.0)),
+        ms(pct(&per, 95.0)),
+        ms(pct(&per, 99.0)),
+        total.as_secs_f64() * 1000.0 / numbers.len() as f64
+    );
     r.sim.shutdown().await;
 
     // 2. Throughput with the limit lifted.
@@ -129,8 +147,14 @@ pub async fn run(args: ShipmentArgs) -> anyhow::Result<()> {
     }
     let secs = started.elapsed().as_secs_f64();
     let shipped = r.sim.control().awb_count();
-    println!("throughput, rate limit lifted, {} concurrent: {} of {} shipped in {:.2} s = {:.0} shipments/s",
-        args.concurrency, shipped, numbers.len(), secs, shipped as f64 / secs);
+    println!(
+        "throughput, rate limit lifted, {} concurrent: {} of {} shipped in {:.2} s = {:.0} shipments/s",
+        args.concurrency,
+        shipped,
+        numbers.len(),
+        secs,
+        shipped as f64 / secs
+    );
     r.sim.shutdown().await;
 
     // 3. A batch at the default rate limit, against the bound the limit sets.
@@ -139,9 +163,17 @@ pub async fn run(args: ShipmentArgs) -> anyhow::Result<()> {
         let numbers = place(&mut r, args.batch).await?;
         let before = r.sim.control().calls().len();
         let started = Instant::now();
-        let id = actions::start_batch(&r.state, BatchKind::GenerateShipments, &numbers, &Actor::system("bench")).await?;
+        let id = actions::start_batch(
+            &r.state,
+            BatchKind::GenerateShipments,
+            &numbers,
+            &Actor::system("bench"),
+        )
+        .await?;
         loop {
-            let b = orderly_store::fulfilment::batch(&r.state.store, id).await?.ok_or_else(|| anyhow::anyhow!("batch vanished"))?;
+            let b = orderly_store::fulfilment::batch(&r.state.store, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("batch vanished"))?;
             if b.finished {
                 break;
             }
@@ -152,8 +184,15 @@ pub async fn run(args: ShipmentArgs) -> anyhow::Result<()> {
         // The limiter allows a burst of rpm/12 at once, then rpm/60 per second.
         let burst = f64::from(args.rpm) / 12.0;
         let bound = (calls as f64 - burst).max(0.0) / (f64::from(args.rpm) / 60.0);
-        println!("batch of {} at {} requests/minute: {} calls in {:.1} s; the limit's bound is {:.1} s; overhead {:+.1} %",
-            numbers.len(), args.rpm, calls, elapsed, bound, 100.0 * (elapsed - bound) / bound.max(1e-9));
+        println!(
+            "batch of {} at {} requests/minute: {} calls in {:.1} s; the limit's bound is {:.1} s; overhead {:+.1} %",
+            numbers.len(),
+            args.rpm,
+            calls,
+            elapsed,
+            bound,
+            100.0 * (elapsed - bound) / bound.max(1e-9)
+        );
         r.sim.shutdown().await;
     }
     Ok(())

@@ -51,7 +51,6 @@ async fn an_admin_switches_fulfilment_off_from_the_settings_page_with_a_reason()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the order page to ask orderly::feature::decide"]
 async fn the_order_page_shows_no_fulfilment_actions_while_the_flag_is_off() {
     let app = TestApp::spawn_with_sim(Engine::Sqlite, SimConfig::default()).await;
     add_user(&app, "ops@example.in", Role::Operator).await;

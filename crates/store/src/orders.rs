@@ -4,6 +4,7 @@
 mod list;
 mod place;
 mod place_sqlite;
+pub(crate) use place::{insert_items, insert_order_row};
 pub(crate) use place_sqlite::IntakeWriter;
 mod read;
 

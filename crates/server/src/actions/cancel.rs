@@ -19,6 +19,7 @@ pub async fn cancel_order(
     actor: &Actor,
 ) -> Result<OrderSummary, ActionError> {
     let reason = reason.trim();
+    super::gate(state, order_number, actor).await?;
     let summary = orders::get(&state.store, order_number)
         .await?
         .ok_or(ActionError::NotFound)?

@@ -71,7 +71,11 @@ pub async fn list(
 
 /// Turns query parameters into a store query, collecting every invalid parameter.
 /// `sla_hours` is how long an order may wait before it counts as SLA at risk.
-pub fn list_query(p: &ListParams, now: OffsetDateTime, sla_hours: i64) -> Result<ListQuery, ApiError> {
+pub fn list_query(
+    p: &ListParams,
+    now: OffsetDateTime,
+    sla_hours: i64,
+) -> Result<ListQuery, ApiError> {
     let mut errors = Vec::new();
     let mut field = |name: &str, message: String| {
         errors.push(FieldError {

@@ -82,6 +82,8 @@ pub struct NoteView {
 #[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage {
+    /// The automatic-rollback banner, when fulfilment was switched off by the guard.
+    banner: Option<String>,
     email: String,
     role: &'static str,
     csrf: String,
@@ -112,6 +114,7 @@ struct OrderPage {
     attempts: Vec<Attempt>,
     notes: Vec<NoteView>,
     can_act: bool,
+    fulfilment_off: Option<String>,
     can_process: bool,
     can_ship: bool,
     can_retry: bool,
@@ -177,6 +180,9 @@ pub async fn page(
     let s = &o.summary;
     let status = s.status.as_str();
     let can_act = session.role() >= Role::Operator;
+    let actor = format!("user:{}", session.email());
+    let decision = crate::feature::decide(&state, &number, Some(&actor)).await;
+    let fulfil = can_act && decision.allowed;
     let failed = s.flags.shipment_failed.is_some();
     let steps = {
         let last = o.history.len().saturating_sub(1);
@@ -204,6 +210,7 @@ pub async fn page(
         })
         .collect();
     let page = OrderPage {
+        banner: crate::feature::banner(&state).await,
         email: session.email().to_string(),
         role: session.role().as_str(),
         csrf: session.csrf().to_string(),
@@ -242,10 +249,11 @@ pub async fn page(
         attempts,
         notes,
         can_act,
-        can_process: can_act && status == "placed",
-        can_ship: can_act && status == "processing" && !failed,
-        can_retry: can_act && status == "processing" && failed,
-        can_cancel: can_act && matches!(status, "placed" | "processing" | "shipped"),
+        fulfilment_off: (!decision.allowed).then_some(decision.why),
+        can_process: fulfil && status == "placed",
+        can_ship: fulfil && status == "processing" && !failed,
+        can_retry: fulfil && status == "processing" && failed,
+        can_cancel: fulfil && matches!(status, "placed" | "processing" | "shipped"),
         can_edit_address: can_act && matches!(status, "placed" | "processing"),
     };
     super::render(&page)

@@ -75,6 +75,8 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "orders.html")]
 struct OrdersPage {
+    /// The automatic-rollback banner, when fulfilment was switched off by the guard.
+    banner: Option<String>,
     email: String,
     role: &'static str,
     csrf: String,
@@ -237,6 +239,7 @@ pub async fn page(
         .collect();
     let failed = error.is_some();
     let page = OrdersPage {
+        banner: crate::feature::banner(&state).await,
         email: session.email().to_string(),
         role: session.role().as_str(),
         csrf: session.csrf().to_string(),

@@ -55,11 +55,7 @@ pub(crate) async fn create_order(
                 clear_failure: true,
                 ..ShipmentUpdate::default()
             };
-            Ok(if save(state, sh, "requested", &u).await? {
-                Next::Continue
-            } else {
-                Next::Stop
-            })
+            advance(state, sh, "requested", &u).await
         }
         Err(e) => on_error(state, sh, &e, false).await,
     }
@@ -151,11 +147,37 @@ pub(crate) async fn choose_courier(
         clear_failure: true,
         ..ShipmentUpdate::default()
     };
-    Ok(if save(state, sh, "sr_order_created", &u).await? {
+    advance(state, sh, "sr_order_created", &u).await
+}
+
+/// Commits `u` and goes on, or stops when the attempt moved on meanwhile (e.g. cancelled).
+async fn advance(
+    state: &AppState,
+    sh: &Shipment,
+    expect_step: &str,
+    u: &ShipmentUpdate,
+) -> anyhow::Result<Next> {
+    Ok(if save(state, sh, expect_step, u).await? {
         Next::Continue
     } else {
         Next::Stop
     })
+}
+
+/// Reads the shipment back from Shiprocket: the AWB, courier id and name when one is assigned.
+async fn assigned_awb(
+    sr: &Shiprocket,
+    sh: &Shipment,
+    shipment_id: i64,
+    courier_id: i64,
+) -> Result<Option<(String, i64, String)>, SrError> {
+    let d = sr.client.shipment(shipment_id).await?;
+    Ok(d.awb.filter(|a| !a.is_empty()).map(|awb| {
+        let name = d
+            .courier
+            .unwrap_or_else(|| sh.courier_name.clone().unwrap_or_default());
+        (awb, d.courier_company_id.unwrap_or(courier_id), name)
+    }))
 }
 
 /// Step 3: assign the AWB — reading back first when an earlier assignment may have gone through.
@@ -172,23 +194,11 @@ pub(crate) async fn assign_awb(
         );
     };
     if sh.assign_attempts > 0 {
-        match sr.client.shipment(shipment_id).await {
-            Ok(d) => {
-                if let Some(awb) = d.awb.filter(|a| !a.is_empty()) {
-                    let name = d
-                        .courier
-                        .unwrap_or_else(|| sh.courier_name.clone().unwrap_or_default());
-                    return commit_shipped(
-                        state,
-                        sr,
-                        sh,
-                        &awb,
-                        d.courier_company_id.unwrap_or(courier_id),
-                        &name,
-                    )
-                    .await;
-                }
+        match assigned_awb(sr, sh, shipment_id, courier_id).await {
+            Ok(Some((awb, id, name))) => {
+                return commit_shipped(state, sr, sh, &awb, id, &name).await;
             }
+            Ok(None) => {}
             // Unknown whether an AWB exists: never fail here, look again later.
             Err(e) => return retry_later(state, sh, &e).await,
         }
@@ -201,10 +211,8 @@ pub(crate) async fn assign_awb(
         return Ok(Next::Stop);
     }
     match sr.client.assign_awb(shipment_id, Some(courier_id)).await {
+        Ok(_) if after_call => Ok(Next::Stop),
         Ok(a) => {
-            if after_call {
-                return Ok(Next::Stop);
-            }
             commit_shipped(
                 state,
                 sr,
@@ -218,34 +226,15 @@ pub(crate) async fn assign_awb(
         Err(e) if e.kind() == ErrorKind::CourierRefused => {
             next_courier(state, sh, courier_id, &e).await
         }
-        Err(e) => {
-            // The call may have gone through (a timeout, a garbled answer, "already assigned"):
-            // look before deciding, so an AWB that exists is never orphaned.
-            match sr.client.shipment(shipment_id).await {
-                Ok(d) => {
-                    if let Some(awb) = d.awb.filter(|a| !a.is_empty()) {
-                        if after_call {
-                            return Ok(Next::Stop);
-                        }
-                        let name = d
-                            .courier
-                            .unwrap_or_else(|| sh.courier_name.clone().unwrap_or_default());
-                        return commit_shipped(
-                            state,
-                            sr,
-                            sh,
-                            &awb,
-                            d.courier_company_id.unwrap_or(courier_id),
-                            &name,
-                        )
-                        .await;
-                    }
-                    // Confirmed: no AWB. The error decides.
-                    on_error(state, sh, &e, false).await
-                }
-                Err(_) => retry_later(state, sh, &e).await,
-            }
-        }
+        // The call may have gone through (a timeout, a garbled answer, "already assigned"):
+        // look before deciding, so an AWB that exists is never orphaned.
+        Err(e) => match assigned_awb(sr, sh, shipment_id, courier_id).await {
+            Ok(Some(_)) if after_call => Ok(Next::Stop),
+            Ok(Some((awb, id, name))) => commit_shipped(state, sr, sh, &awb, id, &name).await,
+            // Confirmed: no AWB. The error decides.
+            Ok(None) => on_error(state, sh, &e, false).await,
+            Err(_) => retry_later(state, sh, &e).await,
+        },
     }
 }
 
@@ -290,11 +279,7 @@ async fn next_courier(
         )),
         ..ShipmentUpdate::default()
     };
-    Ok(if save(state, sh, "courier_chosen", &u).await? {
-        Next::Continue
-    } else {
-        Next::Stop
-    })
+    advance(state, sh, "courier_chosen", &u).await
 }
 
 /// The AWB, the order's `shipped` status and `OrderShipped`, in one transaction.
@@ -447,11 +432,7 @@ pub(crate) async fn schedule_pickup(
     if after_call {
         return Ok(Next::Stop);
     }
-    Ok(if save(state, sh, "awb_assigned", &u).await? {
-        Next::Continue
-    } else {
-        Next::Stop
-    })
+    advance(state, sh, "awb_assigned", &u).await
 }
 
 /// Step 5: label and manifest, best effort.

@@ -134,12 +134,11 @@ impl Browser {
     pub async fn wait_text(&self, selector: &str, needle: &str, within: Duration) -> String {
         let started = std::time::Instant::now();
         loop {
-            if let Ok(e) = self.client.find(Locator::Css(selector)).await {
-                if let Ok(t) = e.text().await {
-                    if t.contains(needle) {
-                        return t;
-                    }
-                }
+            if let Ok(e) = self.client.find(Locator::Css(selector)).await
+                && let Ok(t) = e.text().await
+                && t.contains(needle)
+            {
+                return t;
             }
             assert!(
                 started.elapsed() < within,
