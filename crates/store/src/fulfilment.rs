@@ -9,7 +9,8 @@ mod tracking;
 mod transition;
 
 pub use batches::{
-    Batch, BatchJob, batch, claim_next_job, create_batch, finish_job, open_batches, requeue_running,
+    Batch, BatchJob, batch, claim_next_job, close_if_done, create_batch, finish_job, open_batches,
+    requeue_running,
 };
 pub use idempotency::{
     IdempotentResponse, lookup as idempotency_lookup, remember as idempotency_remember,

@@ -153,6 +153,9 @@ pub async fn run_batch(state: AppState, id: i64) {
     for r in running {
         let _ = r.await;
     }
+    if let Err(e) = fulfilment::close_if_done(&state.store, id, state.clock.now()).await {
+        tracing::warn!(batch = id, error = %e, "could not close a finished batch");
+    }
 }
 
 async fn run_job(

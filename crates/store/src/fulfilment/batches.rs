@@ -198,3 +198,22 @@ pub async fn requeue_running(store: &Store, batch_id: i64) -> Result<u64, StoreE
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Marks the batch finished when no job is pending or running. Called by the runner after its last
+/// job: two jobs finishing at once on PostgreSQL cannot see each other's update, so the check in
+/// [`finish_job`] alone can miss the end.
+pub async fn close_if_done(
+    store: &Store,
+    batch_id: i64,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE batches SET finished_at = $1 WHERE id = $2 AND finished_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM batch_jobs WHERE batch_id = $2 AND state IN ('pending', 'running'))",
+    )
+    .bind(to_micros(at))
+    .bind(batch_id)
+    .execute(store.writer())
+    .await?;
+    Ok(())
+}
