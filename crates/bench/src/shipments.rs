@@ -95,7 +95,7 @@ async fn place(rig: &mut Rig, n: usize) -> anyhow::Result<Vec<String>> {
 async fn ship(state: &orderly::AppState, n: &str) -> anyhow::Result<()> {
     let actor = Actor::system("bench");
     let id = actions::request_shipment(state, n, None, None, None, &actor).await?;
-    orderly::workers::shipments::drive(state, id).await
+    orderly::shipping::drive(state, id).await
 }
 
 /// Runs every part and prints the figures.

@@ -25,7 +25,7 @@ pub struct AppState {
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
     /// The Shiprocket client, when credentials are configured.
-    pub shiprocket: Option<Arc<crate::workers::shipments::Shiprocket>>,
+    pub shiprocket: Option<Arc<crate::shipping::Shiprocket>>,
 }
 
 /// A built, bound, not yet serving application.
@@ -64,7 +64,7 @@ impl Application {
             shiprocket: None,
         };
         let shiprocket =
-            crate::workers::shipments::Shiprocket::from_settings(&state.settings, &state.metrics)?;
+            crate::shipping::Shiprocket::from_settings(&state.settings, &state.metrics)?;
         let state = AppState {
             shiprocket: shiprocket.map(Arc::new),
             ..state

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod api;
 pub mod app;
+pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod live;
 pub mod metrics;
 pub mod router;
 pub mod search;
+pub mod shipping;
 pub mod signature;
 pub mod web;
 pub mod workers;

@@ -173,8 +173,8 @@ async fn the_simulators_courier_refusals_trip_the_rollback_guard(engine: Engine)
 
 async fn the_saga_starts_no_new_work_outside_the_flag_but_finishes_past_the_awb(engine: Engine) {
     use orderly::actions::{Actor, request_shipment};
-    use orderly::workers::saga::StopAt;
-    use orderly::workers::shipments::{drive, drive_until};
+    use orderly::shipping::StopAt;
+    use orderly::shipping::{drive, drive_until};
     fn tweak(s: &mut orderly::Settings) {
         s.feature_order_fulfillment = Some("on".into());
     }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::{Options, TestApp};
 use orderly::actions::{self, Actor, BatchKind};
-use orderly::workers::saga::{STEPS, StopAt};
-use orderly::workers::shipments::{drive, drive_until};
+use orderly::shipping::{STEPS, StopAt};
+use orderly::shipping::{drive, drive_until};
 use orderly_store::Engine;
 use shiprocket_sim::{FaultConfig, LatencyConfig, LatencySpec, SimConfig};
 

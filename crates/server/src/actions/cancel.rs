@@ -6,7 +6,7 @@ use orderly_store::fulfilment::{self, Transition};
 use orderly_store::orders::{self, OrderSummary};
 use orderly_store::outbox;
 
-use super::processing::status_changed;
+use super::status_changed;
 use super::{ActionError, Actor, announce};
 use crate::app::AppState;
 
@@ -70,7 +70,7 @@ pub async fn cancel_order(
     )
     .await?;
     fulfilment::cancel_all(&mut tx, order.id, now).await?;
-    status_changed(&mut tx, &order, "cancelled", actor, why, now).await?;
+    status_changed(&mut tx, &order, OrderStatus::Cancelled, actor, why, now).await?;
     outbox::append(
         &mut tx,
         outbox::types::ORDER_CANCELLED,

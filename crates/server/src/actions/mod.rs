@@ -7,7 +7,6 @@ mod batch;
 mod cancel;
 mod notes;
 mod processing;
-pub(crate) use processing::status_changed;
 mod shipment;
 mod tracking;
 
@@ -24,33 +23,10 @@ pub use tracking::{TrackingResult, TrackingUpdate, apply_tracking};
 use orderly_domain::intake::FieldError;
 use orderly_store::StoreError;
 
+pub use crate::changes::Actor;
+pub(crate) use crate::changes::{announce, failure_reason, status_changed};
+
 use crate::app::AppState;
-
-/// Who did something: recorded in history, audit and notes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor(String);
-
-impl Actor {
-    /// A dashboard user.
-    pub fn user(email: &str) -> Actor {
-        Actor(format!("user:{email}"))
-    }
-
-    /// A machine caller.
-    pub fn api_key(prefix: &str) -> Actor {
-        Actor(format!("apikey:{prefix}"))
-    }
-
-    /// A background process (`worker`, `tracking`, `batch`, …).
-    pub fn system(name: &str) -> Actor {
-        Actor(name.to_string())
-    }
-
-    /// The recorded form.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// Why an action did not happen. `Display` is a sentence for people.
 #[derive(Debug, thiserror::Error)]
@@ -112,15 +88,4 @@ pub(crate) async fn gate(
     crate::feature::check(state, order_number, actor.as_str())
         .await
         .map_err(|d| ActionError::FeatureDisabled(d.reason))
-}
-
-/// Announces a committed change: live dashboards and the outbox dispatcher.
-pub(crate) fn announce(state: &AppState, order_number: &str, kind: &'static str) {
-    state.live.publish(order_number, kind);
-    state.live.notify_outbox();
-}
-
-/// The shipment failure reason shown on the order.
-pub(crate) fn failure_reason(message: &str) -> String {
-    message.trim_end_matches('.').to_string()
 }

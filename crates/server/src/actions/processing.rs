@@ -1,12 +1,10 @@
 //! Mark as Processing: `placed → processing`.
 
 use orderly_domain::Action;
-use orderly_store::audit::{self, AuditEntry};
 use orderly_store::fulfilment::{self, Transition};
 use orderly_store::orders::{self, OrderSummary};
-use orderly_store::outbox;
 
-use super::{ActionError, Actor, announce};
+use super::{ActionError, Actor, announce, status_changed};
 use crate::app::AppState;
 
 /// Moves an order from `placed` to `processing`.
@@ -34,49 +32,9 @@ pub async fn mark_processing(
         },
     )
     .await?;
-    status_changed(&mut tx, &order, to.as_str(), actor, None, now).await?;
+    status_changed(&mut tx, &order, to, actor, None, now).await?;
     let summary = orders::get_summary_by_id(&mut tx, order.id).await?;
     tx.commit().await?;
     announce(state, order_number, "status");
     Ok(summary)
-}
-
-/// The audit entry and `OrderStatusChanged` event every transition writes.
-pub(crate) async fn status_changed(
-    tx: &mut orderly_store::Tx<'_>,
-    order: &fulfilment::OrderRef,
-    to: &str,
-    actor: &Actor,
-    reason: Option<&str>,
-    at: time::OffsetDateTime,
-) -> Result<(), ActionError> {
-    audit::append(
-        tx,
-        &AuditEntry {
-            at,
-            actor: actor.as_str(),
-            action: "order.status_changed",
-            entity: "order",
-            entity_id: &order.order_number,
-            detail: serde_json::json!({ "from": order.status.as_str(), "to": to, "reason": reason }),
-        },
-    )
-    .await?;
-    outbox::append(
-        tx,
-        outbox::types::ORDER_STATUS_CHANGED,
-        1,
-        Some((order.id, &order.order_number)),
-        at,
-        serde_json::json!({
-            "order_number": order.order_number,
-            "from": order.status.as_str(),
-            "to": to,
-            "actor": actor.as_str(),
-            "reason": reason,
-            "at": at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-        }),
-    )
-    .await?;
-    Ok(())
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use orderly_domain::OrderStatus;
-use orderly_domain::courier::{self, Choice, Policy, Recommendation};
+use orderly_domain::courier::{self, Choice, Policy};
 use orderly_store::audit::{self, AuditEntry};
 use orderly_store::fulfilment;
 use serde::Serialize;
@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::{ActionError, Actor, announce};
 use crate::app::AppState;
+use crate::shipping::requests;
 
 /// How long a person waits for an interactive "Generate Shipment".
 pub const INTERACTIVE_BUDGET: Duration = Duration::from_secs(5);
@@ -158,7 +159,7 @@ pub(crate) async fn wait(
 ) -> Result<ShipmentOutcome, ActionError> {
     let bg = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = crate::workers::shipments::drive(&bg, id).await {
+        if let Err(e) = crate::shipping::drive(&bg, id).await {
             tracing::warn!(shipment = id, error = %e, "shipment saga stopped with an error");
         }
     });
@@ -194,7 +195,8 @@ pub(crate) async fn wait(
     }
 }
 
-/// Couriers for an order with the policy's ranking and choice, for the courier picker.
+/// Couriers for an order with the policy's ranking and choice, for the courier picker. It asks
+/// Shiprocket the same serviceability question as the saga.
 pub async fn quotes(state: &AppState, order_number: &str) -> Result<Choice, ActionError> {
     let sr = state.shiprocket.clone().ok_or(ActionError::NotConfigured)?;
     let order = orderly_store::orders::get(&state.store, order_number)
@@ -204,37 +206,15 @@ pub async fn quotes(state: &AppState, order_number: &str) -> Result<Choice, Acti
         .pickup_pincode()
         .await
         .map_err(|e| ActionError::Shiprocket(e.ops_message()))?;
-    let (weight, length, breadth, height) = crate::workers::saga_build_parcel(&order);
-    let cod = order.summary.payment_method == "cod";
-    let query = shiprocket::ServiceabilityQuery {
-        pickup_postcode: pickup,
-        delivery_postcode: order.shipping_address.pincode.clone(),
-        cod: Some(cod),
-        weight: Some(weight),
-        length: Some(length),
-        breadth: Some(breadth),
-        height: Some(height),
-        ..shiprocket::ServiceabilityQuery::default()
-    };
+    let query = requests::serviceability_query(&order, pickup, None);
     let service = sr
         .client
         .serviceability(&query)
         .await
         .map_err(|e| ActionError::Shiprocket(e.ops_message()))?;
-    let quotes: Vec<_> = service
-        .couriers
-        .iter()
-        .map(crate::workers::saga_build_quote)
-        .collect();
+    let quotes: Vec<_> = service.couriers.iter().map(requests::quote).collect();
     let policy = Policy::parse(&state.settings.courier_policy).unwrap_or(Policy::Recommended);
-    let parcel = courier::Shipment {
-        cod,
-        weight_g: u32::try_from(order.package.weight_g.unwrap_or(500)).unwrap_or(u32::MAX),
-    };
-    let rec = Recommendation {
-        recommended_courier_id: service
-            .recommended_courier_company_id
-            .or(service.shiprocket_recommended_courier_id),
-    };
+    let parcel = requests::policy_parcel(&order);
+    let rec = requests::recommendation(&service);
     Ok(courier::choose(policy, &quotes, &parcel, &rec))
 }

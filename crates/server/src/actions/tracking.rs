@@ -7,7 +7,7 @@ use orderly_store::fulfilment::{self, Transition};
 use orderly_store::outbox;
 use time::OffsetDateTime;
 
-use super::processing::status_changed;
+use super::status_changed;
 use super::{ActionError, Actor, announce};
 use crate::app::AppState;
 
@@ -124,7 +124,7 @@ pub async fn apply_tracking(
             },
         )
         .await?;
-        status_changed(&mut tx, &order, to.as_str(), &actor, Some(label), now).await?;
+        status_changed(&mut tx, &order, to, &actor, Some(label), now).await?;
         if to == OrderStatus::Delivered {
             outbox::append(
                 &mut tx,

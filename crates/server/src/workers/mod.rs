@@ -1,16 +1,12 @@
-//! Background workers: the shipment saga, batches, outbox delivery, tracking reconciliation, NATS intake.
+//! Background workers (polling loops): due shipment attempts, batches, outbox delivery, tracking reconciliation, NATS intake.
 //! [`start`] launches every worker this process runs; each stops when `shutdown` flips to true.
 
 pub mod dispatch;
 pub mod nats;
 pub mod rollback;
-pub mod saga;
-mod saga_build;
-mod saga_steps;
 pub mod shipments;
 pub mod tracking;
 
-pub use saga_build::{parcel as saga_build_parcel, quote as saga_build_quote};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 

@@ -12,7 +12,7 @@ use orderly_domain::OrderStatus;
 use orderly_store::fulfilment::{self, Shipment, ShipmentUpdate};
 use orderly_store::orders;
 
-use super::saga_steps as steps;
+use super::{assign_awb, choose_courier, create_order, documents, outcome, pickup};
 use crate::app::AppState;
 
 /// Where a test wants the saga to stop, simulating a crash.
@@ -54,7 +54,7 @@ pub async fn run(state: &AppState, id: i64, stop: StopAt) -> anyhow::Result<()> 
         let summary = orders::get_summary_by_id(&mut conn, sh.order_id).await?;
         drop(conn);
         if summary.status == OrderStatus::Cancelled.as_str() {
-            steps::abandon(state, &sr, &sh).await?;
+            outcome::abandon(state, &sr, &sh).await?;
             return Ok(());
         }
         if matches!(
@@ -63,17 +63,19 @@ pub async fn run(state: &AppState, id: i64, stop: StopAt) -> anyhow::Result<()> 
         ) {
             // No new shipment work while fulfilment is off for this order; work past the AWB finishes.
             if let Err(off) = crate::feature::check(state, &summary.order_number, &sh.actor).await {
-                steps::fail(state, &sh, "feature_disabled", &off.reason, None).await?;
+                outcome::fail(state, &sh, "feature_disabled", &off.reason, None).await?;
                 return Ok(());
             }
         }
         let after_call = matches!(stop, StopAt::AfterCall(s) if s == step_name(&sh.step));
         let next = match sh.step.as_str() {
-            "requested" => steps::create_order(state, &sr, &sh, after_call).await?,
-            "sr_order_created" => steps::choose_courier(state, &sr, &sh, after_call).await?,
-            "courier_chosen" => steps::assign_awb(state, &sr, &sh, after_call).await?,
-            "awb_assigned" => steps::schedule_pickup(state, &sr, &sh, after_call).await?,
-            "pickup_scheduled" => steps::documents(state, &sr, &sh, after_call).await?,
+            "requested" => create_order::create_order(state, &sr, &sh, after_call).await?,
+            "sr_order_created" => {
+                choose_courier::choose_courier(state, &sr, &sh, after_call).await?
+            }
+            "courier_chosen" => assign_awb::assign_awb(state, &sr, &sh, after_call).await?,
+            "awb_assigned" => pickup::schedule_pickup(state, &sr, &sh, after_call).await?,
+            "pickup_scheduled" => documents::documents(state, &sr, &sh, after_call).await?,
             other => anyhow::bail!("unknown shipment step {other}"),
         };
         if matches!(next, Next::Stop) {

@@ -1,9 +1,12 @@
-//! Turning an Orderly order into Shiprocket's request shapes, and Shiprocket's quotes into the
+//! Turning an Orderly order into Shiprocket's request shapes (the adhoc order, the one
+//! serviceability query the courier picker and the saga share), and Shiprocket's answers into the
 //! domain's courier `Quote`s.
 
-use orderly_domain::courier::Quote;
+use orderly_domain::courier::{self, Quote, Recommendation};
 use orderly_store::orders::{AddressView, OrderDetail};
-use shiprocket::{CourierQuote, CreateOrderRequest, OrderItem, PaymentMethod};
+use shiprocket::{
+    CourierQuote, CreateOrderRequest, OrderItem, PaymentMethod, Serviceability, ServiceabilityQuery,
+};
 use time::macros::offset;
 
 /// Default parcel when the order carries no package: 0.5 kg, 20 × 15 × 10 cm.
@@ -87,7 +90,7 @@ pub fn create_request(
                 hsn: i.hsn_code.clone(),
             })
             .collect(),
-        payment_method: if o.summary.payment_method == "cod" {
+        payment_method: if is_cod(o) {
             PaymentMethod::Cod
         } else {
             PaymentMethod::Prepaid
@@ -116,6 +119,50 @@ pub fn create_request(
         req.shipping_phone = Some(o.summary.phone.clone());
     }
     req
+}
+
+/// True when the customer pays on delivery.
+pub fn is_cod(o: &OrderDetail) -> bool {
+    o.summary.payment_method == "cod"
+}
+
+/// The `courier/serviceability` query for `o` from `pickup_postcode`; `sr_order_id` once the
+/// Shiprocket order exists. The courier picker and the saga ask exactly this question.
+pub fn serviceability_query(
+    o: &OrderDetail,
+    pickup_postcode: String,
+    sr_order_id: Option<i64>,
+) -> ServiceabilityQuery {
+    let (weight, length, breadth, height) = parcel(o);
+    ServiceabilityQuery {
+        pickup_postcode,
+        delivery_postcode: o.shipping_address.pincode.clone(),
+        order_id: sr_order_id,
+        cod: Some(is_cod(o)),
+        weight: Some(weight),
+        length: Some(length),
+        breadth: Some(breadth),
+        height: Some(height),
+        declared_value: Some(rupees(o.summary.total_paise)),
+        ..ServiceabilityQuery::default()
+    }
+}
+
+/// The parcel as the courier policy sees it.
+pub fn policy_parcel(o: &OrderDetail) -> courier::Shipment {
+    courier::Shipment {
+        cod: is_cod(o),
+        weight_g: u32::try_from(o.package.weight_g.unwrap_or(DEFAULT_WEIGHT_G)).unwrap_or(u32::MAX),
+    }
+}
+
+/// Shiprocket's own recommendation in a serviceability answer.
+pub fn recommendation(s: &Serviceability) -> Recommendation {
+    Recommendation {
+        recommended_courier_id: s
+            .recommended_courier_company_id
+            .or(s.shiprocket_recommended_courier_id),
+    }
 }
 
 /// A Shiprocket quote as the courier policy sees it. `pickup_availability` has no documented
