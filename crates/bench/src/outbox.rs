@@ -66,6 +66,11 @@ pub async fn run(args: OutboxArgs) -> anyhow::Result<()> {
     let mut settings = orderly::Settings::local_defaults();
     settings.bind = "127.0.0.1:0".parse()?;
     settings.database_url = url;
+    // The receiver is plain HTTP on loopback, which webhook delivery refuses unless allowed.
+    settings.webhook_egress = orderly::egress::EgressPolicy {
+        allow_insecure: true,
+        allowed_networks: vec!["127.0.0.1/32".parse()?],
+    };
     let app = orderly::Application::build(settings).await?;
     let state = app.state().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -79,6 +79,8 @@ pub struct Settings {
     pub feature_rollback: crate::feature::RollbackSettings,
     /// The address people reach the dashboard at (`ORDERLY_PUBLIC_URL`); cookies are `Secure` when it is https.
     pub public_url: Option<String>,
+    /// Where webhooks may be delivered (`ORDERLY_ALLOW_INSECURE_WEBHOOKS`, `ORDERLY_WEBHOOK_ALLOWED_NETWORKS`).
+    pub webhook_egress: crate::egress::EgressPolicy,
 }
 
 /// Which parts of Orderly a process runs.
@@ -132,6 +134,7 @@ impl Settings {
             feature_order_fulfillment: None,
             feature_rollback: crate::feature::RollbackSettings::default(),
             public_url: None,
+            webhook_egress: crate::egress::EgressPolicy::default(),
         }
     }
 
@@ -217,6 +220,7 @@ impl Settings {
             crate::feature::parse_config(v)?;
         }
         s.feature_rollback = crate::feature::RollbackSettings::from_lookup(&get)?;
+        s.webhook_egress = crate::egress::EgressPolicy::from_lookup(&get)?;
         Ok(s)
     }
 }

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod egress;
 pub mod feature;
 pub mod live;
 pub mod metrics;

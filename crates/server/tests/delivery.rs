@@ -344,8 +344,8 @@ async fn two_workers_deliver_each_event_once_in_order(engine: Engine) {
     let rx = Receiver::start().await;
     app.add_endpoint(&rx.url).await;
     let (a, b) = (
-        dispatch::Dispatcher::new().unwrap(),
-        dispatch::Dispatcher::new().unwrap(),
+        dispatch::Dispatcher::new(&app.state.settings.webhook_egress).unwrap(),
+        dispatch::Dispatcher::new(&app.state.settings.webhook_egress).unwrap(),
     );
     let mut expected = Vec::new();
     for round in 0..15 {

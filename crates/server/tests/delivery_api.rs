@@ -221,6 +221,9 @@ fn orderly(database_url: &str, args: &[&str]) -> std::process::Output {
         .args(args)
         .env("ORDERLY_DATABASE_URL", database_url)
         .env("ORDERLY_LOG", "warn")
+        // The test receiver is http://127.0.0.1 (tests/webhook_egress.rs shows both are refused by default).
+        .env("ORDERLY_ALLOW_INSECURE_WEBHOOKS", "1")
+        .env("ORDERLY_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32")
         .output()
         .expect("run orderly")
 }

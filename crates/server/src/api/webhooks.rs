@@ -15,11 +15,14 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use crate::app::AppState;
+use crate::egress::EgressPolicy;
 
 /// A new endpoint.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateEndpoint {
-    /// Where to POST events: an absolute `https://` (or `http://`) URL.
+    /// Where to POST events: an absolute `https://` URL on a public address (`http://` only when the
+    /// server sets `ORDERLY_ALLOW_INSECURE_WEBHOOKS=1`; internal addresses only in
+    /// `ORDERLY_WEBHOOK_ALLOWED_NETWORKS`).
     pub url: String,
     /// The signing secret, at least 16 characters; generated when omitted.
     pub secret: Option<String>,
@@ -53,9 +56,8 @@ pub async fn create(
     actor: &str,
 ) -> Result<(Endpoint, String), ApiError> {
     let mut errors = Vec::new();
-    match reqwest::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-        _ => errors.push(field("url", "must be an absolute http:// or https:// URL")),
+    if let Err(why) = check_url(&state.settings.webhook_egress, url).await {
+        errors.push(field("url", &why));
     }
     let secret = secret.unwrap_or_else(generate_secret);
     if secret.len() < 16 {
@@ -71,6 +73,18 @@ pub async fn create(
     };
     let endpoint = delivery::create_endpoint(&state.store, &new, state.clock.now(), actor).await?;
     Ok((endpoint, secret))
+}
+
+/// Checks a new endpoint's URL against the egress policy (scheme, IP literal, and what the host
+/// resolves to now); the error is a sentence for the person registering it. Delivery checks again
+/// at connect time, since DNS can change.
+pub async fn check_url(policy: &EgressPolicy, url: &str) -> Result<(), String> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|_| "must be an absolute https:// URL".to_string())?;
+    policy
+        .check_destination(&parsed)
+        .await
+        .map_err(|refused| refused.to_string())
 }
 
 /// A random signing secret: `whsec_` and 32 letters and digits.
@@ -117,7 +131,7 @@ pub async fn list(
         (status = 201, description = "Created; the secret is shown once", body = CreatedEndpoint),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
         (status = 403, description = "The key lacks admin", body = ErrorBody),
-        (status = 422, description = "Invalid URL or secret", body = ErrorBody),
+        (status = 422, description = "Invalid or refused URL (http://, internal address), or a short secret", body = ErrorBody),
     )
 )]
 pub async fn add(

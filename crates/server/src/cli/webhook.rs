@@ -20,7 +20,8 @@ pub enum WebhookCommand {
 /// Arguments of `webhook add`.
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// Where to POST events (http:// or https://).
+    /// Where to POST events: https:// on a public address (see ORDERLY_ALLOW_INSECURE_WEBHOOKS and
+    /// ORDERLY_WEBHOOK_ALLOWED_NETWORKS).
     #[arg(long)]
     url: String,
     /// Signing secret (at least 16 characters); generated when omitted.
@@ -45,19 +46,23 @@ pub struct ReplayArgs {
 /// Runs a webhook command.
 pub async fn run(cmd: WebhookCommand, settings: &Settings) -> anyhow::Result<()> {
     let store = super::open_store(settings, true).await?;
-    let result = execute(cmd, &store).await;
+    let result = execute(cmd, &store, settings).await;
     store.close().await;
     result
 }
 
-async fn execute(cmd: WebhookCommand, store: &orderly_store::Store) -> anyhow::Result<()> {
+async fn execute(
+    cmd: WebhookCommand,
+    store: &orderly_store::Store,
+    settings: &Settings,
+) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     match cmd {
         WebhookCommand::Add(args) => {
-            let ok_url = reqwest::Url::parse(&args.url)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            if !ok_url {
-                anyhow::bail!("--url must be an absolute http:// or https:// URL");
+            if let Err(why) =
+                crate::api::webhooks::check_url(&settings.webhook_egress, &args.url).await
+            {
+                anyhow::bail!("--url {why}");
             }
             let secret = args
                 .secret

@@ -17,6 +17,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::AppState;
+use crate::egress::{self, EgressPolicy};
 use crate::signature;
 
 /// How long a pass may hold an endpoint before another worker may take it over.
@@ -28,18 +29,23 @@ const BATCHES_PER_PASS: usize = 20;
 const POLL: Duration = Duration::from_millis(250);
 /// How long a receiver may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Sends webhooks; one per worker process (it owns an HTTP client and a lease-owner id).
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     client: reqwest::Client,
+    egress: EgressPolicy,
     owner: String,
 }
 
 /// One delivery pass with a fresh dispatcher (tests and tools drive delivery with this).
 /// Returns how many events were delivered (replays included).
 pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
-    Dispatcher::new()?.run_once(state).await
+    Dispatcher::new(&state.settings.webhook_egress)?
+        .run_once(state)
+        .await
 }
 
 /// Starts the dispatcher worker. Each endpoint is delivered by its own task, so a slow or hanging
@@ -47,7 +53,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
 /// notification, every live order change, whenever an endpoint task finishes, and every 250 ms.
 pub fn start(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let dispatcher = match Dispatcher::new() {
+        let dispatcher = match Dispatcher::new(&state.settings.webhook_egress) {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(error = %e, "webhook dispatcher cannot start");
@@ -105,15 +111,23 @@ pub fn start(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle
 }
 
 impl Dispatcher {
-    /// A dispatcher with its own HTTP client (no redirects, 10 s timeout) and lease-owner id.
-    pub fn new() -> anyhow::Result<Dispatcher> {
+    /// A dispatcher with its own HTTP client and lease-owner id. The client connects only where
+    /// `egress` allows: its DNS resolver refuses internal addresses, it follows no redirect, ignores
+    /// `HTTP_PROXY` and friends (a proxy would connect on its behalf, unchecked), and gives up after
+    /// 10 s.
+    pub fn new(egress: &EgressPolicy) -> anyhow::Result<Dispatcher> {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .https_only(!egress.allow_insecure)
+            .dns_resolver(egress.resolver())
             .user_agent(concat!("Orderly-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Dispatcher {
             client,
+            egress: egress.clone(),
             owner: format!("dispatch-{}", uuid::Uuid::new_v4().simple()),
         })
     }
@@ -229,6 +243,24 @@ impl Dispatcher {
     ) -> Attempt {
         let t = state.clock.now().unix_timestamp();
         let started = Instant::now();
+        // IP literals never reach the resolver, so the URL itself is checked on every attempt
+        // (the endpoint may predate the policy, or the policy may have been tightened since).
+        let checked = reqwest::Url::parse(url)
+            .map_err(|_| egress::Refused::NotHttp)
+            .and_then(|u| self.egress.check_url(&u).map(|()| u));
+        let url = match checked {
+            Ok(u) => u,
+            Err(refused) => {
+                return Attempt {
+                    seq: event.seq,
+                    event_id: event.event_id.clone(),
+                    ok: false,
+                    status_code: None,
+                    error: Some(refused.to_string()),
+                    duration: started.elapsed(),
+                };
+            }
+        };
         let sent = self
             .client
             .post(url)
@@ -251,7 +283,7 @@ impl Dispatcher {
                 Some(r.status().as_u16()),
                 Some(format!("HTTP {}", r.status().as_u16())),
             ),
-            Err(e) => (false, None, Some(describe(&e))),
+            Err(e) => (false, None, Some(egress::describe(&e))),
         };
         Attempt {
             seq: event.seq,
@@ -313,23 +345,4 @@ impl Dispatcher {
             );
         }
     }
-}
-
-/// A short, PII-free description of a transport error (no URL, no body).
-fn describe(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_redirect() {
-        "redirect refused"
-    } else if e.is_request() {
-        "request failed"
-    } else {
-        "transport error"
-    };
-    let detail = std::error::Error::source(e)
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    format!("{kind}: {detail}").chars().take(200).collect()
 }

@@ -12,6 +12,7 @@ use axum::routing::post;
 use http::{HeaderMap, StatusCode};
 use orderly::app::{AppState, Clock, ManualClock};
 use orderly::config::{Role, Secret};
+use orderly::egress::EgressPolicy;
 use orderly::{Application, Settings};
 use orderly_store::orders::{self, IntakeOutcome, PlacedMeta};
 use orderly_store::{Engine, Store, StoreOptions, outbox, testing};
@@ -45,6 +46,8 @@ impl App {
         settings.database_url = url.clone();
         settings.intake_secrets = vec![Secret::new(INTAKE_SECRET)];
         settings.role = if workers { Role::All } else { Role::Web };
+        // The test receivers listen on http://127.0.0.1; production refuses both (tests/webhook_egress.rs).
+        settings.webhook_egress = loopback_receivers();
         configure(&mut settings);
         let store = Store::connect(&url, StoreOptions::default()).await.unwrap();
         let clock = ManualClock::new(OffsetDateTime::now_utc());
@@ -138,6 +141,14 @@ impl App {
         tx.commit().await.unwrap();
         self.state.live.notify_outbox();
         e.id
+    }
+}
+
+/// The egress override the loopback test receivers need: `http://` and 127.0.0.1 allowed.
+pub fn loopback_receivers() -> EgressPolicy {
+    EgressPolicy {
+        allow_insecure: true,
+        allowed_networks: vec!["127.0.0.1/32".parse().unwrap()],
     }
 }
 
