@@ -52,6 +52,9 @@ pub struct Settings {
     /// Subject prefix (`ORDERLY_NATS_SUBJECT_PREFIX`, default `orders`): events go to `<prefix>.<event>`,
     /// intake reads `<prefix>.placed`. Tests set their own so they can share one NATS server.
     pub nats_subject_prefix: String,
+    /// How Orderly authenticates to NATS (`ORDERLY_NATS_USER`/`_PASSWORD`, `_TOKEN`, `_TLS_*`,
+    /// `ORDERLY_NATS_ALLOW_ANONYMOUS`); anonymous connections are refused unless allowed.
+    pub nats_auth: crate::workers::nats_auth::NatsAuth,
     /// Shiprocket API base (`ORDERLY_SHIPROCKET_URL`, default `https://apiv2.shiprocket.in/v1/external`).
     pub shiprocket_url: String,
     /// Shiprocket API user (`ORDERLY_SHIPROCKET_EMAIL`).
@@ -121,6 +124,7 @@ impl Settings {
             nats_url: None,
             nats_stream: "ORDERS".into(),
             nats_subject_prefix: "orders".into(),
+            nats_auth: crate::workers::nats_auth::NatsAuth::default(),
             shiprocket_url: "https://apiv2.shiprocket.in/v1/external".into(),
             shiprocket_email: None,
             shiprocket_password: None,
@@ -174,6 +178,10 @@ impl Settings {
         }
         if let Some(v) = get("ORDERLY_NATS_SUBJECT_PREFIX").filter(|v| !v.is_empty()) {
             s.nats_subject_prefix = v;
+        }
+        s.nats_auth = crate::workers::nats_auth::NatsAuth::from_lookup(&get)?;
+        if s.nats_url.is_some() {
+            s.nats_auth.check()?;
         }
         if let Some(v) = get("ORDERLY_SHIPROCKET_URL") {
             s.shiprocket_url = v;

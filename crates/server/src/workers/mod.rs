@@ -3,6 +3,7 @@
 
 pub mod dispatch;
 pub mod nats;
+pub mod nats_auth;
 pub mod rollback;
 pub mod shipments;
 pub mod tracking;

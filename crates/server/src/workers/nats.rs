@@ -3,6 +3,9 @@
 //! `OrderPlaced` from `<prefix>.placed` through a durable consumer, with the same validation and
 //! exactly-once storage as HTTP intake, acknowledging only after the commit.
 //!
+//! Every `OrderPlaced` must carry a valid `Orderly-Signature` header (see [`super::nats_auth`], which
+//! also holds the connection's credentials); unsigned or badly signed messages are dropped.
+//!
 //! Off unless `ORDERLY_NATS_URL` is set. The stream (`ORDERLY_NATS_STREAM`, default `ORDERS`, subjects
 //! `<prefix>.>`) is created when missing. One worker at a time publishes (a lease on the `nats`
 //! delivery cursor); every worker may consume, JetStream hands each message to one of them.
@@ -19,7 +22,9 @@ use orderly_store::orders::{self, IntakeOutcome, PlacedMeta};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::nats_auth;
 use crate::app::AppState;
+use crate::config::Settings;
 
 /// The durable consumer's name.
 pub const DURABLE: &str = "orderly-intake";
@@ -44,19 +49,14 @@ pub fn subject(prefix: &str, event_type: &str) -> String {
     format!("{prefix}.{snake}")
 }
 
-/// Connects to JetStream and makes sure the stream exists.
-pub async fn connect(
-    url: &str,
-    stream_name: &str,
-    prefix: &str,
-) -> anyhow::Result<jetstream::Context> {
-    let client = async_nats::connect(url)
-        .await
-        .with_context(|| "Failed to connect to NATS")?;
+/// Connects to JetStream with the configured credentials (refusing an anonymous connection unless
+/// allowed) and makes sure the stream exists.
+pub async fn connect(settings: &Settings) -> anyhow::Result<jetstream::Context> {
+    let client = nats_auth::connect(settings).await?;
     let js = jetstream::new(client);
     js.get_or_create_stream(stream::Config {
-        name: stream_name.to_string(),
-        subjects: vec![format!("{prefix}.>")],
+        name: settings.nats_stream.clone(),
+        subjects: vec![format!("{}.>", settings.nats_subject_prefix)],
         duplicate_window: Duration::from_secs(120),
         ..Default::default()
     })
@@ -68,18 +68,16 @@ pub async fn connect(
 /// Starts the NATS worker (publisher and intake consumer); returns at once when NATS is not configured.
 pub fn start(state: AppState, shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let Some(url) = state.settings.nats_url.clone() else {
+        if state.settings.nats_url.is_none() {
             return;
-        };
+        }
+        if let Err(e) = state.settings.nats_auth.check() {
+            tracing::error!(error = %e, "NATS worker not started");
+            return;
+        }
         let mut stop = shutdown.clone();
         let js = loop {
-            match connect(
-                &url,
-                &state.settings.nats_stream,
-                &state.settings.nats_subject_prefix,
-            )
-            .await
-            {
+            match connect(&state.settings).await {
                 Ok(js) => break js,
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "NATS unavailable; retrying in 5 s")
@@ -252,8 +250,16 @@ async fn consume(
             anyhow::bail!("the NATS message stream ended");
         };
         let msg = msg.map_err(|e| anyhow::anyhow!("NATS delivery error: {e}"))?;
-        let delivered = msg.info().map(|i| i.delivered).unwrap_or(1);
-        let ack = match intake(state, &msg.payload).await {
+        let (delivered, published) = msg
+            .info()
+            .map(|i| (i.delivered, i.published))
+            .unwrap_or((1, state.clock.now()));
+        let header = msg
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(nats_auth::SIGNATURE_HEADER))
+            .map(|v| v.as_str());
+        let ack = match receive(state, header, &msg.payload, published).await {
             Ok(()) => AckKind::Ack,
             Err(e) if delivered >= MAX_DELIVERIES => {
                 tracing::error!(error = %e, delivered, "NATS intake: giving up on a message the database keeps refusing");
@@ -275,10 +281,33 @@ async fn consume(
     }
 }
 
-/// Handles one `OrderPlaced` message exactly like HTTP intake (without the signature: NATS
-/// authenticates the publisher). Invalid or conflicting events are logged (no PII), counted and
-/// acknowledged; only a transient store error is returned (the message is redelivered).
-pub async fn intake(state: &AppState, payload: &[u8]) -> Result<(), orderly_store::StoreError> {
+/// Handles one `OrderPlaced` message exactly like HTTP intake: the `Orderly-Signature` header is
+/// checked against the intake secrets (the window counted from `published`, when JetStream stored
+/// it), then the event is validated and stored once. Unsigned, badly signed, invalid or conflicting
+/// events are logged (no PII), counted and acknowledged; only a transient store error is returned
+/// (the message is redelivered).
+pub async fn receive(
+    state: &AppState,
+    signature: Option<&str>,
+    payload: &[u8],
+    published: time::OffsetDateTime,
+) -> Result<(), orderly_store::StoreError> {
+    if let Err(why) = nats_auth::verify(&state.settings, signature, payload, published) {
+        let outcome = match why {
+            crate::signature::SignatureError::Missing => "unsigned",
+            _ => "bad_signature",
+        };
+        tracing::warn!(reason = %why, "NATS intake: OrderPlaced without a valid signature acknowledged and dropped");
+        state
+            .metrics
+            .inc("orderly_nats_intake_total", &[("outcome", outcome)], 1.0);
+        return Ok(());
+    }
+    intake(state, payload).await
+}
+
+/// Validates and stores one (already authenticated) `OrderPlaced`; see [`receive`].
+async fn intake(state: &AppState, payload: &[u8]) -> Result<(), orderly_store::StoreError> {
     let count = |outcome: &str| {
         state
             .metrics
