@@ -228,11 +228,6 @@ async fn orderly_refuses_an_anonymous_nats_connection_unless_allowed(engine: Eng
         s.nats_auth.allow_anonymous = false;
     })
     .await;
-    let err = format!(
-        "{:#}",
-        nats::connect(&app.state.settings).await.unwrap_err()
-    );
-    assert!(err.contains("ORDERLY_NATS_ALLOW_ANONYMOUS"), "{err}");
     // Someone publishes a signed order; Orderly's NATS worker must not have started.
     let mut allowed = (*app.state.settings).clone();
     allowed.nats_auth.allow_anonymous = true;
@@ -256,6 +251,11 @@ async fn orderly_refuses_an_anonymous_nats_connection_unless_allowed(engine: Eng
         consumer.is_err(),
         "Orderly created its consumer anonymously"
     );
+    let err = format!(
+        "{:#}",
+        nats::connect(&app.state.settings).await.unwrap_err()
+    );
+    assert!(err.contains("ORDERLY_NATS_ALLOW_ANONYMOUS"), "{err}");
     // Started from the environment, the same configuration is refused at once.
     let err = Settings::from_lookup(|k| (k == "ORDERLY_NATS_URL").then(|| NATS.to_string()))
         .unwrap_err()
