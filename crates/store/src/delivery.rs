@@ -68,9 +68,9 @@ pub async fn pending(
     after: i64,
     limit: i64,
 ) -> Result<Vec<OutboxEvent>, StoreError> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2"
-    ))
+    )))
     .bind(after)
     .bind(limit.max(1))
     .fetch_all(store.reader())
@@ -92,9 +92,9 @@ pub async fn pending(
     let Some(mark) = settled_mark(store).await? else {
         return Ok(Vec::new());
     };
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM outbox WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
-    ))
+    )))
     .bind(after)
     .bind(mark)
     .bind(limit.max(1))
@@ -140,13 +140,15 @@ pub async fn head_seq(store: &Store) -> Result<i64, StoreError> {
 
 /// The outbox row of an event id.
 pub async fn event_by_id(store: &Store, event_id: &str) -> Result<Option<OutboxEvent>, StoreError> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM outbox WHERE event_id = $1"))
-        .bind(event_id)
-        .fetch_optional(store.reader())
-        .await?
-        .as_ref()
-        .map(event_from)
-        .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM outbox WHERE event_id = $1"
+    )))
+    .bind(event_id)
+    .fetch_optional(store.reader())
+    .await?
+    .as_ref()
+    .map(event_from)
+    .transpose()
 }
 
 /// Claims the named cursor (e.g. `nats`) until `until` for `owner`, creating it at `start` when it

@@ -136,7 +136,7 @@ fn from_row(r: &AnyRow) -> Result<StoredFlag, StoreError> {
 /// The flag's stored value, or `None` when it was never set (config decides then).
 pub async fn get(store: &Store, name: &str) -> Result<Option<StoredFlag>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM feature_flags WHERE name = $1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(name)
         .fetch_optional(store.reader())
         .await?;
@@ -146,7 +146,7 @@ pub async fn get(store: &Store, name: &str) -> Result<Option<StoredFlag>, StoreE
 /// [`get`] inside a transaction.
 pub async fn get_in(tx: &mut Tx<'_>, name: &str) -> Result<Option<StoredFlag>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM feature_flags WHERE name = $1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(name)
         .fetch_optional(&mut **tx)
         .await?;

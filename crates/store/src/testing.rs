@@ -29,7 +29,7 @@ pub async fn fresh_database(engine: Engine) -> Result<String, StoreError> {
             let mut conn = sqlx::AnyConnection::connect(&admin).await?;
             let name = format!("orderly_t_{id}");
             // The name is generated above from hex digits only; identifiers cannot be bound.
-            sqlx::query(&format!("CREATE DATABASE {name}"))
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await?;
             conn.close().await?;

@@ -114,10 +114,10 @@ pub async fn create_endpoint(
         .fetch_one(&mut *tx)
         .await?
         .try_get("m")?;
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO webhook_endpoints (url, secret, description, created_at, cursor_seq)
          VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
-    ))
+    )))
     .bind(new.url)
     .bind(new.secret)
     .bind(new.description)
@@ -145,9 +145,9 @@ pub async fn create_endpoint(
 
 /// Every endpoint, oldest first.
 pub async fn list_endpoints(store: &Store) -> Result<Vec<Endpoint>, StoreError> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM webhook_endpoints ORDER BY id"
-    ))
+    )))
     .fetch_all(store.reader())
     .await?;
     rows.iter().map(endpoint_from).collect()
@@ -155,9 +155,9 @@ pub async fn list_endpoints(store: &Store) -> Result<Vec<Endpoint>, StoreError> 
 
 /// One endpoint.
 pub async fn get_endpoint(store: &Store, id: i64) -> Result<Option<Endpoint>, StoreError> {
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE id = $1"
-    ))
+    )))
     .bind(id)
     .fetch_optional(store.reader())
     .await?
@@ -225,12 +225,12 @@ pub async fn due_endpoints(
     store: &Store,
     now: OffsetDateTime,
 ) -> Result<Vec<Endpoint>, StoreError> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM webhook_endpoints
          WHERE enabled = 1 AND next_attempt_at <= $1 AND lease_until <= $1
            AND cursor_seq < (SELECT COALESCE(MAX(seq), 0) FROM outbox)
          ORDER BY id"
-    ))
+    )))
     .bind(to_micros(now))
     .fetch_all(store.reader())
     .await?;

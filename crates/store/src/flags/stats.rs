@@ -52,9 +52,9 @@ fn period_clause(periods: &[(OffsetDateTime, OffsetDateTime)]) -> String {
 }
 
 fn bind_periods<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     periods: &[(OffsetDateTime, OffsetDateTime)],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     for (from, to) in periods {
         q = q.bind(to_micros(*from)).bind(to_micros(*to));
     }
@@ -83,7 +83,7 @@ pub async fn stage_figures(
          WHERE s.step IN ('awb_assigned', 'pickup_scheduled', 'done', 'failed') AND ({within})
          GROUP BY s.step, s.failure_class"
     );
-    for r in &bind_periods(sqlx::query(&attempts), periods)
+    for r in &bind_periods(sqlx::query(sqlx::AssertSqlSafe(attempts)), periods)
         .fetch_all(store.reader())
         .await?
     {
@@ -101,7 +101,7 @@ pub async fn stage_figures(
     let fulfilled = format!(
         "SELECT COUNT(DISTINCT s.order_id) AS n FROM shipments s WHERE s.step IN {SUCCESS} AND ({within})"
     );
-    let n: i64 = bind_periods(sqlx::query(&fulfilled), periods)
+    let n: i64 = bind_periods(sqlx::query(sqlx::AssertSqlSafe(fulfilled)), periods)
         .fetch_one(store.reader())
         .await?
         .try_get("n")?;
@@ -127,7 +127,7 @@ async fn time_to_ship(
         "{durations} SELECT COUNT(*) AS n, CAST(COALESCE(SUM(d), 0) AS BIGINT) AS total,
             CAST(COALESCE(SUM(CASE WHEN d <= ${sla_param} THEN 1 ELSE 0 END), 0) AS BIGINT) AS on_time FROM t"
     );
-    let row = bind_periods(sqlx::query(&totals), periods)
+    let row = bind_periods(sqlx::query(sqlx::AssertSqlSafe(totals)), periods)
         .bind(sla.whole_microseconds().clamp(0, i128::from(i64::MAX)) as i64)
         .fetch_one(store.reader())
         .await?;
@@ -141,7 +141,7 @@ async fn time_to_ship(
     f.on_time = on_time.max(0).unsigned_abs();
     f.mean_ship_secs = Some(total / n / 1_000_000);
     let median = format!("{durations} SELECT d FROM t ORDER BY d LIMIT 2 OFFSET ${sla_param}");
-    let rows = bind_periods(sqlx::query(&median), periods)
+    let rows = bind_periods(sqlx::query(sqlx::AssertSqlSafe(median)), periods)
         .bind((n - 1) / 2)
         .fetch_all(store.reader())
         .await?;

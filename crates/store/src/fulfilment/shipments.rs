@@ -149,7 +149,7 @@ pub async fn insert_attempt(
         "INSERT INTO shipments (order_id, attempt, step, channel_order_id, policy, requested_courier_id, batch_id, actor, created_at, updated_at)
          VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
     );
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(order_id)
         .bind(attempt)
         .bind(channel_order_id)
@@ -166,14 +166,17 @@ pub async fn insert_attempt(
 /// Loads one attempt.
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Shipment, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM shipments WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     from_row(&row.ok_or(StoreError::NotFound)?)
 }
 
 /// Every attempt of an order, oldest first.
 pub async fn shipments(store: &Store, order_id: i64) -> Result<Vec<Shipment>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM shipments WHERE order_id = $1 ORDER BY attempt");
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(order_id)
         .fetch_all(store.reader())
         .await?;
@@ -185,7 +188,7 @@ pub async fn open_for_order(tx: &mut Tx<'_>, order_id: i64) -> Result<Vec<Shipme
     let sql = format!(
         "SELECT {COLUMNS} FROM shipments WHERE order_id = $1 AND step NOT IN ('failed', 'cancelled') ORDER BY attempt"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(order_id)
         .fetch_all(&mut **tx)
         .await?;

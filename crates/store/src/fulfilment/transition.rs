@@ -85,7 +85,7 @@ pub async fn transition(
         "UPDATE orders SET status = $1, version = version + 1, updated_at = $2{stamp}
          WHERE id = $3 AND version = $4"
     );
-    let done = sqlx::query(&sql)
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(to.as_str())
         .bind(at)
         .bind(order.id)
@@ -129,7 +129,7 @@ pub async fn set_flag(
     let sql = format!(
         "UPDATE orders SET {column} = $1, version = version + 1, updated_at = $2 WHERE id = $3"
     );
-    sqlx::query(&sql)
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(reason)
         .bind(to_micros(at))
         .bind(order_id)

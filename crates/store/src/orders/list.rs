@@ -172,7 +172,7 @@ pub async fn list(store: &Store, q: &ListQuery) -> Result<OrderPage, StoreError>
     sql.text
         .push_str(&format!(" ORDER BY placed_at DESC, id DESC LIMIT {p}"));
 
-    let mut query = sqlx::query(&sql.text);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.text));
     for b in sql.binds {
         query = match b {
             Bind::Int(i) => query.bind(i),

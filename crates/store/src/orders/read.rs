@@ -42,7 +42,10 @@ pub async fn get_summary_by_id(
     id: i64,
 ) -> Result<OrderSummary, StoreError> {
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM orders WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     summary_from_row(&row.ok_or(StoreError::NotFound)?)
 }
 
@@ -55,7 +58,7 @@ pub async fn get(store: &Store, order_number: &str) -> Result<Option<OrderDetail
          FROM orders WHERE order_number = $1"
     );
     let mut conn = store.reader().acquire().await?;
-    let Some(r) = sqlx::query(&sql)
+    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(order_number)
         .fetch_optional(&mut *conn)
         .await?
