@@ -1,7 +1,7 @@
 //! Webhook-style request signatures: `Orderly-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
 //! Used to verify inbound `OrderPlaced` events and to sign outbound webhooks.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use time::OffsetDateTime;
 
