@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -248,14 +248,14 @@ impl State {
         let mut rng = StdRng::seed_from_u64(cfg.seed);
         let start = cfg.start_time.unwrap_or_else(OffsetDateTime::now_utc);
         let clock = SimClock::new(start, cfg.real_time);
-        let jwt_secret: Vec<u8> = (0..32).map(|_| rng.r#gen::<u8>()).collect();
+        let jwt_secret: Vec<u8> = (0..32).map(|_| rng.random::<u8>()).collect();
         let seq = Sequences {
-            order: 1_400_000_000 + rng.gen_range(0..9_000_000),
-            shipment: 1_390_000_000 + rng.gen_range(0..9_000_000),
-            awb: rng.gen_range(10_000_000..90_000_000),
-            doc: rng.gen_range(1000..9000),
-            pickup: rng.gen_range(100_000..900_000),
-            quote: 459_000_000 + rng.gen_range(0..900_000),
+            order: 1_400_000_000 + rng.random_range(0..9_000_000),
+            shipment: 1_390_000_000 + rng.random_range(0..9_000_000),
+            awb: rng.random_range(10_000_000..90_000_000),
+            doc: rng.random_range(1000..9000),
+            pickup: rng.random_range(100_000..900_000),
+            quote: 459_000_000 + rng.random_range(0..900_000),
         };
         let mut pickups = vec![Pickup {
             id: 4_984_500,
@@ -310,6 +310,6 @@ impl State {
 
     /// Draws a uniform f64 in [0, 1).
     pub fn draw(&mut self) -> f64 {
-        self.rng.r#gen::<f64>()
+        self.rng.random::<f64>()
     }
 }

@@ -10,7 +10,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use rand::Rng as _;
+use rand::RngExt as _;
 use reqwest::Method;
 use serde_json::Value;
 use tokio::time::Instant;
@@ -219,8 +219,7 @@ impl Client {
             .backoff_base
             .saturating_mul(1u32 << tries.saturating_sub(1).min(16))
             .min(cfg.backoff_max);
-        let jitter =
-            Duration::from_secs_f64(rand::thread_rng().gen_range(0.0..=ceiling.as_secs_f64()));
+        let jitter = Duration::from_secs_f64(rand::rng().random_range(0.0..=ceiling.as_secs_f64()));
         match retry_after {
             Some(ra) => ra.max(jitter.min(cfg.backoff_base)),
             None => jitter,

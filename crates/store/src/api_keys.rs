@@ -1,8 +1,7 @@
 //! API keys for machine callers: shown once, stored as a SHA-256 hash, looked up by a short
 //! public prefix, carrying scopes.
 
-use rand::Rng;
-use rand::distributions::Alphanumeric;
+use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -57,17 +56,9 @@ pub async fn create(
     scopes: &[String],
     actor: &str,
 ) -> Result<NewApiKey, StoreError> {
-    let mut rng = rand::thread_rng();
-    let prefix: String = (&mut rng)
-        .sample_iter(&Alphanumeric)
-        .take(8)
-        .map(char::from)
-        .collect();
-    let secret: String = (&mut rng)
-        .sample_iter(&Alphanumeric)
-        .take(40)
-        .map(char::from)
-        .collect();
+    let mut rng = rand::rng();
+    let prefix = Alphanumeric.sample_string(&mut rng, 8);
+    let secret = Alphanumeric.sample_string(&mut rng, 40);
     let key = format!("ok_{prefix}_{secret}");
     let now = OffsetDateTime::now_utc();
     let mut tx = store.begin().await?;

@@ -1,20 +1,21 @@
 //! Realistic, deterministic synthetic Indian D2C orders, for seeding, the demo checkout, tests
-//! and benchmarks. The same seed gives the same orders (on the same build of `rand`).
+//! and benchmarks. The same seed gives the same orders on every build: the random source
+//! (`rng.rs`) is a fixed algorithm, independent of the `rand` version in the tree.
 
 mod catalogue;
 mod names;
 mod places;
+mod rng;
 
 pub use catalogue::{PRODUCTS, Product};
 
+use crate::rng::SynthRng;
 use orderly_domain::intake::order_placed_json;
 use orderly_domain::order::{
     Address, Customer, NewOrder, OrderItem, OrderNumber, Package, PaymentMethod, PaymentStatus,
 };
 use orderly_domain::{Email, Money, Phone};
 use places::{Place, Places};
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::sync::OnceLock;
 use time::OffsetDateTime;
@@ -22,7 +23,7 @@ use time::OffsetDateTime;
 /// A generator of synthetic orders. Cheap to create: its tables are built once per process.
 #[derive(Debug)]
 pub struct Synth {
-    rng: SmallRng,
+    rng: SynthRng,
     seed: u64,
 }
 
@@ -32,17 +33,18 @@ fn places() -> &'static Places {
 }
 
 /// A uniformly chosen element of a non-empty constant table.
-pub(crate) fn pick<'a, T>(rng: &mut SmallRng, items: &'a [T]) -> &'a T {
-    let i = rng.gen_range(0..items.len());
+pub(crate) fn pick<'a, T>(rng: &mut SynthRng, items: &'a [T]) -> &'a T {
+    let i = rng.index(items.len());
     &items[i]
 }
 
 /// A value chosen with the given integer weights (a non-empty constant table).
-pub(crate) fn weighted<T: Copy>(rng: &mut SmallRng, table: &[(T, u32)]) -> T {
+pub(crate) fn weighted<T: Copy>(rng: &mut SynthRng, table: &[(T, u32)]) -> T {
     let total: u32 = table.iter().map(|(_, w)| w).sum();
-    let mut roll = rng.gen_range(0..total.max(1));
+    let mut roll = rng.below(u64::from(total));
     for (v, w) in table {
-        if roll < *w {
+        let w = u64::from(*w);
+        if roll < w {
             return *v;
         }
         roll -= w;
@@ -67,7 +69,7 @@ impl Synth {
     #[must_use]
     pub fn new(seed: u64) -> Synth {
         Synth {
-            rng: SmallRng::seed_from_u64(seed),
+            rng: SynthRng::new(seed),
             seed,
         }
     }
@@ -88,15 +90,13 @@ impl Synth {
         let (first, last) = names::person(rng, state_key);
         let name = format!("{first} {last}");
         let customer = Customer {
-            id: rng
-                .gen_bool(0.6)
-                .then(|| format!("cus_{:08x}", rng.r#gen::<u32>())),
+            id: rng.chance(0.6).then(|| format!("cus_{:08x}", rng.u32())),
             email: built(Email::parse(&names::email(rng, first, last)), "email"),
             phone: built(Phone::parse(&names::mobile_digits(rng)), "phone"),
             name: name.clone(),
         };
         let shipping_address = address(rng, name.clone(), place);
-        let billing_address = rng.gen_bool(0.08).then(|| {
+        let billing_address = rng.chance(0.08).then(|| {
             let place = places().pick(rng);
             address(rng, name, place)
         });
@@ -113,7 +113,7 @@ impl Synth {
             total: Money::ZERO,
             payment_method: PaymentMethod::Prepaid,
             payment_status: PaymentStatus::Paid,
-            package: rng.gen_bool(0.9).then(|| package(weight_g)),
+            package: rng.chance(0.9).then(|| package(weight_g)),
         };
         let gross = order.items_subtotal().paise() + order.tax_total().paise();
         if gross < FREE_SHIPPING_FROM {
@@ -121,7 +121,7 @@ impl Synth {
         }
         order.discount = Money::from_paise(discount(rng, order.items_subtotal().paise()));
         order.total = order.expected_total();
-        if rng.gen_bool(0.35) {
+        if rng.chance(0.35) {
             order.payment_method = PaymentMethod::Cod;
             order.payment_status = PaymentStatus::Pending;
         }
@@ -133,7 +133,7 @@ impl Synth {
     /// number is written in one of the spellings checkouts really send.
     pub fn envelope(&mut self, order: &NewOrder) -> Value {
         let millis = u64::try_from(order.placed_at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
-        let random: [u8; 10] = self.rng.r#gen();
+        let random: [u8; 10] = self.rng.bytes();
         let id = uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid();
         let mut env = order_placed_json(&id.to_string(), order.placed_at, order);
         let spelled = names::spell_phone(&mut self.rng, order.customer.phone.as_str());
@@ -144,7 +144,7 @@ impl Synth {
     }
 }
 
-fn address(rng: &mut SmallRng, name: String, place: Option<&Place>) -> Address {
+fn address(rng: &mut SynthRng, name: String, place: Option<&Place>) -> Address {
     // `place` is only None if the embedded directory were empty; fall back to a real Pune PIN.
     let (pincode, city, state) = match place {
         Some(p) => (p.pincode.clone(), p.city.clone(), p.state.clone()),
@@ -166,7 +166,7 @@ fn address(rng: &mut SmallRng, name: String, place: Option<&Place>) -> Address {
 }
 
 /// 1–4 distinct lines, and the parcel weight in grams (with 60 g of packaging).
-fn items(rng: &mut SmallRng) -> (Vec<OrderItem>, u32) {
+fn items(rng: &mut SynthRng) -> (Vec<OrderItem>, u32) {
     let lines = weighted(rng, &[(1usize, 55), (2, 28), (3, 12), (4, 5)]);
     let mut chosen: Vec<&Product> = Vec::with_capacity(lines);
     while chosen.len() < lines {
@@ -195,8 +195,8 @@ fn items(rng: &mut SmallRng) -> (Vec<OrderItem>, u32) {
 }
 
 /// About one order in six has a discount: a flat coupon on bigger baskets or 10 % off.
-fn discount(rng: &mut SmallRng, subtotal: i64) -> i64 {
-    match rng.gen_range(0..100) {
+fn discount(rng: &mut SynthRng, subtotal: i64) -> i64 {
+    match rng.below(100) {
         0..=8 if subtotal >= 99_900 => *pick(rng, &[5_000, 10_000, 15_000]),
         9..=16 => subtotal / 10 / 100 * 100,
         _ => 0,

@@ -1,8 +1,7 @@
 //! People: regional first and last names, email addresses derived from them, mobile numbers.
 
 use crate::pick;
-use rand::Rng;
-use rand::rngs::SmallRng;
+use crate::rng::SynthRng;
 
 /// A naming tradition: first names and surnames that go together.
 #[derive(Debug)]
@@ -251,8 +250,8 @@ pub(crate) fn region_for_state(state: &str) -> &'static Region {
 }
 
 /// A person's first and last name, mostly from the tradition of the state they live in.
-pub(crate) fn person(rng: &mut SmallRng, state: &str) -> (&'static str, &'static str) {
-    let roll: u32 = rng.gen_range(0..100);
+pub(crate) fn person(rng: &mut SynthRng, state: &str) -> (&'static str, &'static str) {
+    let roll = rng.below(100);
     let region = match roll {
         0..=64 => region_for_state(state),
         65..=74 => &MUSLIM,
@@ -274,17 +273,17 @@ const PROVIDERS: [(&str, u32); 8] = [
 ];
 
 /// An email derived from the name: `priya.sharma87@gmail.com`, `psharma@outlook.com`, ...
-pub(crate) fn email(rng: &mut SmallRng, first: &str, last: &str) -> String {
+pub(crate) fn email(rng: &mut SynthRng, first: &str, last: &str) -> String {
     let f = ascii_lower(first);
     let l = ascii_lower(last);
     let provider = crate::weighted(rng, &PROVIDERS);
-    let n: u32 = rng.gen_range(1..100);
-    let local = match rng.gen_range(0..6) {
+    let n = rng.range(1, 100);
+    let local = match rng.below(6) {
         0 => format!("{f}.{l}"),
         1 => format!("{f}{l}"),
         2 => format!("{f}_{l}{n}"),
         3 => format!("{f}.{l}{n}"),
-        4 => format!("{f}{}", rng.gen_range(1970..2008)),
+        4 => format!("{f}{}", rng.range(1970, 2008)),
         _ => format!("{}{l}{n}", f.get(..1).unwrap_or("x")),
     };
     format!("{local}@{provider}")
@@ -298,22 +297,22 @@ fn ascii_lower(s: &str) -> String {
 }
 
 /// Ten national digits of an Indian mobile number (first digit 6-9).
-pub(crate) fn mobile_digits(rng: &mut SmallRng) -> String {
+pub(crate) fn mobile_digits(rng: &mut SynthRng) -> String {
     let mut s = String::with_capacity(10);
     let first = crate::weighted(rng, &[('9', 40), ('8', 25), ('7', 25), ('6', 10)]);
     s.push(first);
     for _ in 0..9 {
-        s.push(char::from(b'0' + rng.gen_range(0..10u8)));
+        s.push(char::from(b'0' + (rng.below(10) as u8)));
     }
     s
 }
 
 /// The same number written one of the ways checkouts actually send it.
-pub(crate) fn spell_phone(rng: &mut SmallRng, d: &str) -> String {
+pub(crate) fn spell_phone(rng: &mut SynthRng, d: &str) -> String {
     let (a, b) = d.split_at(5.min(d.len()));
     let (p, q) = d.split_at(3.min(d.len()));
     let (q, r) = q.split_at(3.min(q.len()));
-    match rng.gen_range(0..11) {
+    match rng.below(11) {
         0 => d.to_owned(),
         1 => format!("+91{d}"),
         2 => format!("+91 {a} {b}"),
@@ -331,7 +330,6 @@ pub(crate) fn spell_phone(rng: &mut SmallRng, d: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
 
     #[test]
     fn there_are_about_150_first_names_and_100_surnames() {
@@ -343,7 +341,7 @@ mod tests {
 
     #[test]
     fn every_phone_spelling_parses_back_to_the_same_number() {
-        let mut rng = SmallRng::seed_from_u64(7);
+        let mut rng = SynthRng::new(7);
         for _ in 0..500 {
             let d = mobile_digits(&mut rng);
             let spelled = spell_phone(&mut rng, &d);
@@ -354,7 +352,7 @@ mod tests {
 
     #[test]
     fn emails_are_valid_and_derived_from_the_name() {
-        let mut rng = SmallRng::seed_from_u64(1);
+        let mut rng = SynthRng::new(1);
         for _ in 0..200 {
             let e = email(&mut rng, "Rohan", "D'Souza");
             let parsed = orderly_domain::Email::parse(&e).unwrap();

@@ -2,10 +2,9 @@
 //! covering every state, with the city and state that PIN lies in; plausible street lines.
 
 use crate::pick;
+use crate::rng::SynthRng;
 use orderly_domain::Pincode;
 use orderly_domain::pincodes;
-use rand::Rng;
-use rand::rngs::SmallRng;
 use std::collections::BTreeMap;
 
 /// A deliverable PIN with display names derived from the directory.
@@ -66,15 +65,15 @@ impl Places {
 
     /// A PIN: 45 % from a metro, 40 % uniformly from the directory, 15 % from a uniformly
     /// chosen state (so the smallest union territories still appear).
-    pub(crate) fn pick<'a>(&'a self, rng: &mut SmallRng) -> Option<&'a Place> {
-        let roll: u32 = rng.gen_range(0..100);
+    pub(crate) fn pick<'a>(&'a self, rng: &mut SynthRng) -> Option<&'a Place> {
+        let roll = rng.below(100);
         let idx = match roll {
             0..=44 if !self.metro.is_empty() => *pick(rng, &self.metro),
             _ if roll >= 85 && !self.by_state.is_empty() => {
                 let state = pick(rng, &self.by_state);
                 *pick(rng, state)
             }
-            _ => rng.gen_range(0..self.all.len().max(1)),
+            _ => rng.index(self.all.len()),
         };
         self.all.get(idx)
     }
@@ -153,31 +152,27 @@ const LANDMARKS: [&str; 12] = [
 ];
 
 /// A first address line: flat, house number or plot.
-pub(crate) fn line1(rng: &mut SmallRng) -> String {
-    match rng.gen_range(0..3) {
+pub(crate) fn line1(rng: &mut SynthRng) -> String {
+    match rng.below(3) {
         0 => format!(
             "Flat {}{:02}, {}",
-            rng.gen_range(1..13),
-            rng.gen_range(1..9),
+            rng.range(1, 13),
+            rng.range(1, 9),
             pick(rng, &BUILDINGS)
         ),
-        1 => format!(
-            "House No. {}, {}",
-            rng.gen_range(1..900),
-            pick(rng, &STREETS)
-        ),
+        1 => format!("House No. {}, {}", rng.range(1, 900), pick(rng, &STREETS)),
         _ => format!(
             "{}/{}, {}",
-            rng.gen_range(1..60),
-            rng.gen_range(1..300),
+            rng.range(1, 60),
+            rng.range(1, 300),
             pick(rng, &STREETS)
         ),
     }
 }
 
 /// An optional second line: a landmark, as Indian addresses usually have.
-pub(crate) fn line2(rng: &mut SmallRng) -> Option<String> {
-    match rng.gen_range(0..10) {
+pub(crate) fn line2(rng: &mut SynthRng) -> Option<String> {
+    match rng.below(10) {
         0..=3 => None,
         4..=6 => Some(format!("Near {}", pick(rng, &LANDMARKS))),
         7 | 8 => Some(format!("Opp. {}", pick(rng, &LANDMARKS))),

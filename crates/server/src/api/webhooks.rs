@@ -7,8 +7,7 @@ use axum::extract::{Path, Query, State};
 use http::StatusCode;
 use orderly_domain::intake::FieldError;
 use orderly_store::delivery::{self, DeliveryLog, Endpoint, NewEndpoint};
-use rand::Rng;
-use rand::distributions::Alphanumeric;
+use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -89,11 +88,7 @@ pub async fn check_url(policy: &EgressPolicy, url: &str) -> Result<(), String> {
 
 /// A random signing secret: `whsec_` and 32 letters and digits.
 pub fn generate_secret() -> String {
-    let body: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(32)
-        .map(char::from)
-        .collect();
+    let body = Alphanumeric.sample_string(&mut rand::rng(), 32);
     format!("whsec_{body}")
 }
 

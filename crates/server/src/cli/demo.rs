@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use orderly_synth::Synth;
-use rand::Rng;
-use rand::distributions::Alphanumeric;
+use rand::distr::{Alphanumeric, SampleString};
 use time::OffsetDateTime;
 
 use crate::config::{Secret, Settings};
@@ -31,11 +30,7 @@ pub struct DemoArgs {
 
 /// Runs the demo until Ctrl-C.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let secret: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(32)
-        .map(char::from)
-        .collect();
+    let secret: String = Alphanumeric.sample_string(&mut rand::rng(), 32);
     let mut settings = Settings::local_defaults();
     settings.bind = args.bind;
     settings.database_url = format!("sqlite://{}", args.database);
@@ -53,11 +48,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     settings.shiprocket_url = sim.base_url();
     settings.shiprocket_email = Some(sim_email);
     settings.shiprocket_password = Some(Secret::new(sim_password));
-    let tracking_token: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(24)
-        .map(char::from)
-        .collect();
+    let tracking_token: String = Alphanumeric.sample_string(&mut rand::rng(), 24);
     settings.tracking_webhook_token = Some(Secret::new(tracking_token.clone()));
     let store = super::open_store(&settings, true).await?;
     if orderly_store::orders::count_all(&store).await? == 0 && args.orders > 0 {
@@ -75,11 +66,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     let key = orderly_store::api_keys::create(&store, "demo", &["orders:read".to_string()], "demo")
         .await?;
-    let admin_password: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(16)
-        .map(char::from)
-        .collect();
+    let admin_password: String = Alphanumeric.sample_string(&mut rand::rng(), 16);
     let admin_hash = crate::web::session::hash_password(&admin_password)?;
     orderly_store::accounts::upsert_user(
         &store,

@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 use orderly_store::accounts::{self, Role, SessionUser};
-use rand::RngCore;
+use rand::Rng as _;
 
 use super::error::WebError;
 use crate::app::AppState;
@@ -110,7 +110,7 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> S
 /// 32 random bytes as hex: session tokens and CSRF tokens.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 

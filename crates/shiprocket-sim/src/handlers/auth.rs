@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use rand::Rng;
+use rand::RngExt;
 use serde_json::{Value, json};
 
 use crate::respond::{self, present};
@@ -34,7 +34,7 @@ pub async fn login(State(app): State<App>, body: Bytes) -> Response {
         return respond::json(400, &json!("Invalid email and password combination"));
     }
     let iat = st.now().unix_timestamp();
-    let jti = format!("{:032x}", st.rng.r#gen::<u128>());
+    let jti = format!("{:032x}", st.rng.random::<u128>());
     let token = jwt::issue(&st.jwt_secret, USER_ID, COMPANY_ID, iat, &jti);
     st.tokens.insert(token.clone(), iat + jwt::LIFETIME_SECS);
     let body = json!({

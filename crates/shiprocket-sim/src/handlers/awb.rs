@@ -3,7 +3,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
-use rand::Rng as _;
+use rand::RngExt as _;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -124,7 +124,7 @@ pub async fn assign(State(app): State<App>, body: Bytes) -> Response {
     }
     let awb = loop {
         let n = st.seq.awb;
-        st.seq.awb += 1 + u64::from(st.rng.r#gen::<u8>() % 13);
+        st.seq.awb += 1 + u64::from(st.rng.random::<u8>() % 13);
         let awb = courier.awb(n);
         if !st.consignments.contains_key(&awb) {
             break awb;

@@ -202,8 +202,8 @@ pub async fn create(State(app): State<App>, body: Bytes) -> Response {
     let num = |f: &str| present(&v, f).and_then(as_f64).unwrap_or(0.0);
     let now = st.now();
     let (id, shipment_id) = (st.seq.order, st.seq.shipment);
-    st.seq.order += 1 + i64::from(st.rng.r#gen::<u8>() % 7);
-    st.seq.shipment += 1 + i64::from(st.rng.r#gen::<u8>() % 7);
+    st.seq.order += 1 + i64::from(st.rng.random::<u8>() % 7);
+    st.seq.shipment += 1 + i64::from(st.rng.random::<u8>() % 7);
     let last = text(&format!("{p}_last_name"));
     let first = text(&name_field);
     let order = Order {
@@ -248,7 +248,7 @@ pub async fn create(State(app): State<App>, body: Bytes) -> Response {
     respond::json(200, &create_json(&st, idx, true))
 }
 
-use rand::Rng as _;
+use rand::RngExt as _;
 
 /// POST orders/address/update (202, empty body).
 pub async fn update_address(State(app): State<App>, body: Bytes) -> Response {
