@@ -2,7 +2,7 @@
 //! its role and password). The password is prompted for on a terminal, or read from the first line
 //! of standard input when it is not one.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -58,28 +58,27 @@ pub async fn run(command: UserCommand, settings: &Settings) -> anyhow::Result<()
     }
 }
 
+/// Reads the password: on a terminal without echo (`rpassword`, which restores the terminal
+/// even when Ctrl-C interrupts the prompt), otherwise the first line of standard input.
 fn read_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
-    let tty = stdin.is_terminal();
-    if tty {
-        eprint!("Password (at least {MIN_PASSWORD} characters): ");
-        std::io::stderr().flush().ok();
-        stty("-echo");
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("Failed to read the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
     }
-    let mut line = String::new();
-    let read = stdin.lock().read_line(&mut line);
-    if tty {
-        stty("echo");
-        eprintln!();
+    // rpassword reads Ctrl-C as a key and raises SIGINT before restoring the terminal; with
+    // this handler installed the signal does not end the process, the prompt returns
+    // `Interrupted`, and the terminal gets its echo back.
+    #[cfg(unix)]
+    let _interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("Failed to watch for Ctrl-C")?;
+    match rpassword::prompt_password(format!("Password (at least {MIN_PASSWORD} characters): ")) {
+        Ok(p) => Ok(p),
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bail!("interrupted"),
+        Err(e) => Err(e).context("Failed to read the password from the terminal"),
     }
-    read.context("Failed to read the password from standard input")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
-}
-
-/// Turns terminal echo off or on (best effort: without `stty` the password is shown).
-fn stty(arg: &str) {
-    let _ = std::process::Command::new("stty")
-        .arg(arg)
-        .stdin(std::process::Stdio::inherit())
-        .status();
 }

@@ -116,7 +116,7 @@ pub fn random_token() -> String {
 
 /// Equal without leaking where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bool::from(subtle::ConstantTimeEq::ct_eq(a, b))
 }
 
 /// An Argon2id PHC string for `password` with a fresh salt.
