@@ -1,10 +1,10 @@
 //! A small migration runner: numbered SQL files per engine, embedded at compile time, applied in
-//! order inside a transaction each, recorded with their checksum.
+//! order inside a transaction each, under a database-wide lock, recorded with their checksum.
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::{Engine, Store, StoreError};
+use crate::{Engine, Store, StoreError, Tx};
 
 struct Migration {
     version: i64,
@@ -46,39 +46,38 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+/// The PostgreSQL advisory lock that serialises migrations across processes ("orderlym" in ASCII).
+const PG_MIGRATION_LOCK: i64 = 0x6f72_6465_726c_796d;
+
 /// Applies every migration not yet recorded; returns how many ran.
+///
+/// Several processes may migrate one database at once (every `serve` migrates at start, and a
+/// rolling deploy starts several together). Each migration runs in its own transaction that first
+/// takes a database-wide lock — `pg_advisory_xact_lock` on PostgreSQL, the write lock on SQLite —
+/// and only then reads which versions are applied, so a migration runs exactly once and the others
+/// find it done.
 pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
     let pool = store.writer();
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .execute(pool)
-    .await?;
-    let applied = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
-        .fetch_all(pool)
-        .await?;
+    if store.engine() == Engine::Sqlite {
+        // Atomic under SQLite's write lock; PostgreSQL creates it under the advisory lock below
+        // (concurrent `CREATE TABLE IF NOT EXISTS` races there on the type catalogue).
+        sqlx::query(CREATE_TABLE).execute(pool).await?;
+    }
     let mut ran = 0;
-    for m in MIGRATIONS {
-        let sql = match store.engine() {
-            Engine::Sqlite => m.sqlite,
-            Engine::Postgres => m.postgres,
-        };
-        let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
-        if let Some(row) = applied
-            .iter()
-            .find(|r| r.try_get::<i64, _>("version").ok() == Some(m.version))
-        {
-            let stored: String = row.try_get("checksum")?;
-            if stored != checksum {
-                return Err(StoreError::Migration(format!(
-                    "migration {} ({}) changed after it was applied",
-                    m.version, m.name
-                )));
-            }
-            continue;
-        }
+    loop {
         let mut tx = pool.begin().await?;
+        lock(store.engine(), &mut tx).await?;
+        let applied =
+            sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+                .fetch_all(&mut *tx)
+                .await?;
+        let Some((m, sql, checksum)) = next_pending(store.engine(), &applied)? else {
+            tx.commit().await?;
+            return Ok(ran);
+        };
         for statement in split_statements(sql) {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
@@ -95,7 +94,56 @@ pub(crate) async fn run(store: &Store) -> Result<usize, StoreError> {
         tracing::info!(version = m.version, name = m.name, "migration applied");
         ran += 1;
     }
-    Ok(ran)
+}
+
+/// Takes the migration lock for the rest of `tx` (released at commit or rollback).
+async fn lock(engine: Engine, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+    match engine {
+        Engine::Postgres => {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_MIGRATION_LOCK)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query(CREATE_TABLE).execute(&mut **tx).await?;
+        }
+        Engine::Sqlite => {
+            // A write as the transaction's first statement takes the database's write lock
+            // (waiting up to `busy_timeout`), before anything is read.
+            sqlx::query("UPDATE schema_migrations SET version = version WHERE version < 0")
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The first migration not in `applied`, with its SQL for `engine` and checksum; an error when
+/// an applied migration's file changed since.
+fn next_pending(
+    engine: Engine,
+    applied: &[sqlx::any::AnyRow],
+) -> Result<Option<(&'static Migration, &'static str, String)>, StoreError> {
+    for m in MIGRATIONS {
+        let sql = match engine {
+            Engine::Sqlite => m.sqlite,
+            Engine::Postgres => m.postgres,
+        };
+        let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
+        let Some(row) = applied
+            .iter()
+            .find(|r| r.try_get::<i64, _>("version").ok() == Some(m.version))
+        else {
+            return Ok(Some((m, sql, checksum)));
+        };
+        let stored: String = row.try_get("checksum")?;
+        if stored != checksum {
+            return Err(StoreError::Migration(format!(
+                "migration {} ({}) changed after it was applied",
+                m.version, m.name
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Splits a migration file on `;` at line ends, dropping comments and blank statements.
