@@ -1,7 +1,10 @@
 //! Typed settings, read once at start-up from `ORDERLY_…` environment variables and passed down.
 //! Nothing else in Orderly reads the environment.
 
+use std::fmt::Display;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -156,21 +159,33 @@ impl Settings {
                 .with_context(|| format!("ORDERLY_BIND={v:?} is not host:port"))?;
         }
         if let Some(v) = get("ORDERLY_DATABASE_URL") {
+            // The URL may carry a password: the message never repeats it.
+            if !["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| v.starts_with(p))
+            {
+                bail!("ORDERLY_DATABASE_URL must start with sqlite:, postgres:// or postgresql://");
+            }
             s.database_url = v;
         }
         if let Some(v) = get("ORDERLY_INTAKE_SECRETS") {
-            s.intake_secrets = parse_secrets(&v)?;
+            s.intake_secrets = parse_secrets(&v).context("ORDERLY_INTAKE_SECRETS")?;
         }
-        if let Some(v) = get("ORDERLY_SIGNATURE_TOLERANCE_SECS") {
-            let secs: u64 = v
-                .parse()
-                .context("ORDERLY_SIGNATURE_TOLERANCE_SECS must be a number of seconds")?;
+        if let Some(secs) = bounded(
+            &get,
+            "ORDERLY_SIGNATURE_TOLERANCE_SECS",
+            1..=86_400,
+            "seconds",
+        )? {
             s.signature_tolerance = Duration::from_secs(secs);
         }
-        if let Some(v) = get("ORDERLY_DATABASE_MAX_CONNECTIONS") {
-            s.database_max_connections = v
-                .parse()
-                .context("ORDERLY_DATABASE_MAX_CONNECTIONS must be a number")?;
+        if let Some(n) = bounded(
+            &get,
+            "ORDERLY_DATABASE_MAX_CONNECTIONS",
+            1..=1_000,
+            "connections",
+        )? {
+            s.database_max_connections = n;
         }
         s.nats_url = get("ORDERLY_NATS_URL").filter(|v| !v.is_empty());
         if let Some(v) = get("ORDERLY_NATS_STREAM").filter(|v| !v.is_empty()) {
@@ -184,44 +199,48 @@ impl Settings {
             s.nats_auth.check()?;
         }
         if let Some(v) = get("ORDERLY_SHIPROCKET_URL") {
-            s.shiprocket_url = v;
+            s.shiprocket_url = http_url("ORDERLY_SHIPROCKET_URL", v)?;
         }
         s.shiprocket_email = get("ORDERLY_SHIPROCKET_EMAIL").filter(|v| !v.is_empty());
         s.shiprocket_password = get("ORDERLY_SHIPROCKET_PASSWORD")
             .filter(|v| !v.is_empty())
             .map(Secret::new);
-        if let Some(v) = get("ORDERLY_SHIPROCKET_RPM") {
-            s.shiprocket_rpm = v
-                .parse()
-                .context("ORDERLY_SHIPROCKET_RPM must be a number of requests per minute")?;
+        if let Some(n) = bounded(
+            &get,
+            "ORDERLY_SHIPROCKET_RPM",
+            0..=100_000,
+            "requests per minute",
+        )? {
+            s.shiprocket_rpm = n;
         }
-        if let Some(v) = get("ORDERLY_SHIPROCKET_TIMEOUT_SECS") {
-            s.shiprocket_timeout = Duration::from_secs(
-                v.parse()
-                    .context("ORDERLY_SHIPROCKET_TIMEOUT_SECS must be a number of seconds")?,
-            );
+        if let Some(secs) = bounded(&get, "ORDERLY_SHIPROCKET_TIMEOUT_SECS", 1..=600, "seconds")? {
+            s.shiprocket_timeout = Duration::from_secs(secs);
         }
-        if let Some(v) = get("ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS") {
-            s.shiprocket_breaker_cooldown =
-                Duration::from_secs(v.parse().context(
-                    "ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS must be a number of seconds",
-                )?);
+        let cooldown = "ORDERLY_SHIPROCKET_BREAKER_COOLDOWN_SECS";
+        if let Some(secs) = bounded(&get, cooldown, 1..=3_600, "seconds")? {
+            s.shiprocket_breaker_cooldown = Duration::from_secs(secs);
         }
         if let Some(v) = get("ORDERLY_PICKUP_LOCATION") {
             s.pickup_location = v;
         }
         if let Some(v) = get("ORDERLY_COURIER_POLICY") {
-            s.courier_policy = v;
+            use orderly_domain::courier::Policy;
+            let policy = Policy::parse(&v).with_context(|| {
+                let names = Policy::ALL.map(Policy::as_str).join(", ");
+                format!("ORDERLY_COURIER_POLICY={v:?} is not a courier policy; use one of {names}")
+            })?;
+            s.courier_policy = policy.as_str().to_owned();
         }
         s.tracking_webhook_token = get("ORDERLY_TRACKING_WEBHOOK_TOKEN")
             .filter(|v| !v.is_empty())
             .map(Secret::new);
-        if let Some(v) = get("ORDERLY_SLA_HOURS") {
-            s.sla_hours = v
-                .parse()
-                .context("ORDERLY_SLA_HOURS must be a whole number of hours")?;
+        if let Some(hours) = bounded(&get, "ORDERLY_SLA_HOURS", 1..=8_760, "hours")? {
+            s.sla_hours = hours;
         }
-        s.public_url = get("ORDERLY_PUBLIC_URL").filter(|v| !v.is_empty());
+        s.public_url = get("ORDERLY_PUBLIC_URL")
+            .filter(|v| !v.is_empty())
+            .map(|v| http_url("ORDERLY_PUBLIC_URL", v))
+            .transpose()?;
         s.feature_order_fulfillment =
             get("ORDERLY_FEATURE_ORDER_FULFILLMENT").filter(|v| !v.trim().is_empty());
         if let Some(v) = &s.feature_order_fulfillment {
@@ -230,6 +249,84 @@ impl Settings {
         s.feature_rollback = crate::feature::RollbackSettings::from_lookup(&get)?;
         s.webhook_egress = crate::egress::EgressPolicy::from_lookup(&get)?;
         Ok(s)
+    }
+}
+
+/// Reads `key` as a whole number within `range`, or refuses it with a message naming the variable.
+fn bounded<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    range: RangeInclusive<T>,
+    unit: &str,
+) -> anyhow::Result<Option<T>>
+where
+    T: FromStr + PartialOrd + Display,
+{
+    let Some(v) = get(key) else {
+        return Ok(None);
+    };
+    let n = v.trim().parse::<T>().ok().filter(|n| range.contains(n));
+    n.map(Some).with_context(|| {
+        format!(
+            "{key}={v:?} must be a whole number of {unit} from {} to {}",
+            range.start(),
+            range.end()
+        )
+    })
+}
+
+/// Checks that `v` is an absolute http(s) URL; the message names `key`.
+fn http_url(key: &str, v: String) -> anyhow::Result<String> {
+    match reqwest::Url::parse(&v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(v),
+        _ => bail!("{key}={v:?} must be an http:// or https:// URL"),
+    }
+}
+
+/// How log lines are written (`ORDERLY_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Logging settings, read before everything else so that start-up itself is logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logging {
+    /// `tracing` filter directives (`ORDERLY_LOG`, default `info,sqlx=warn`).
+    pub filter: String,
+    /// `ORDERLY_LOG_FORMAT`: `text` (default) or `json`.
+    pub format: LogFormat,
+}
+
+impl Logging {
+    /// Reads `ORDERLY_LOG` and `ORDERLY_LOG_FORMAT` from the environment.
+    pub fn from_env() -> anyhow::Result<Logging> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads `ORDERLY_LOG` and `ORDERLY_LOG_FORMAT` through `get`; a bad value is an error.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Logging> {
+        let filter = match get("ORDERLY_LOG").filter(|v| !v.trim().is_empty()) {
+            Some(v) => {
+                tracing_subscriber::EnvFilter::try_new(&v).with_context(|| {
+                    format!(
+                        "ORDERLY_LOG={v:?} is not a log filter (e.g. info or info,orderly=debug)"
+                    )
+                })?;
+                v
+            }
+            None => "info,sqlx=warn".to_owned(),
+        };
+        let format = match get("ORDERLY_LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("" | "text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("ORDERLY_LOG_FORMAT={other:?}: use text or json"),
+        };
+        Ok(Logging { filter, format })
     }
 }
 

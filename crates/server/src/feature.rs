@@ -94,20 +94,29 @@ impl RollbackSettings {
                 })
                 .transpose()
         };
+        // Each value has a ceiling, so no setting can overflow a `Duration` or a clock.
+        let at_most = |k: &str, v: f64, max: f64| -> anyhow::Result<f64> {
+            anyhow::ensure!(v <= max, "{k} must be at most {max}");
+            Ok(v)
+        };
         if let Some(v) = num("ORDERLY_ROLLBACK_WINDOW_SECS")? {
+            let v = at_most("ORDERLY_ROLLBACK_WINDOW_SECS", v, 30.0 * 86_400.0)?;
             r.window = Duration::from_secs_f64(v.max(1.0));
         }
         if let Some(v) = num("ORDERLY_ROLLBACK_CHECK_SECS")? {
+            let v = at_most("ORDERLY_ROLLBACK_CHECK_SECS", v, 86_400.0)?;
             r.every = Duration::from_secs_f64(v.max(0.05));
         }
         if let Some(v) = num("ORDERLY_ROLLBACK_MIN_SAMPLE")? {
-            r.thresholds.min_sample = v as u64;
+            r.thresholds.min_sample = at_most("ORDERLY_ROLLBACK_MIN_SAMPLE", v, 1e9)? as u64;
         }
         if let Some(v) = num("ORDERLY_ROLLBACK_MAX_ERROR_PCT")? {
-            r.thresholds.max_error_rate = v / 100.0;
+            r.thresholds.max_error_rate =
+                at_most("ORDERLY_ROLLBACK_MAX_ERROR_PCT", v, 100.0)? / 100.0;
         }
         if let Some(v) = num("ORDERLY_ROLLBACK_MIN_SUCCESS_PCT")? {
-            r.thresholds.min_success_rate = v / 100.0;
+            r.thresholds.min_success_rate =
+                at_most("ORDERLY_ROLLBACK_MIN_SUCCESS_PCT", v, 100.0)? / 100.0;
         }
         Ok(r)
     }
@@ -354,10 +363,19 @@ mod tests {
         assert_eq!(r.thresholds.min_sample, 50);
         assert_eq!(r.thresholds.max_error_rate, 0.005);
         assert_eq!(r.thresholds.min_success_rate, 0.95);
-        assert!(
-            RollbackSettings::from_lookup(&lookup(&[("ORDERLY_ROLLBACK_MAX_ERROR_PCT", "lots")]))
-                .is_err()
-        );
+        for (k, v) in [
+            ("ORDERLY_ROLLBACK_MAX_ERROR_PCT", "lots"),
+            ("ORDERLY_ROLLBACK_MAX_ERROR_PCT", "101"),
+            ("ORDERLY_ROLLBACK_WINDOW_SECS", "inf"),
+            ("ORDERLY_ROLLBACK_WINDOW_SECS", "NaN"),
+            ("ORDERLY_ROLLBACK_WINDOW_SECS", "1e300"),
+            ("ORDERLY_ROLLBACK_CHECK_SECS", "-1"),
+            ("ORDERLY_ROLLBACK_CHECK_SECS", "1e20"),
+        ] {
+            let get = |key: &str| (key == k).then(|| v.to_string());
+            let e = RollbackSettings::from_lookup(&get).unwrap_err();
+            assert!(e.to_string().contains(k), "{k}={v}: {e}");
+        }
     }
 
     #[test]

@@ -50,8 +50,14 @@ fn done() -> Response {
     respond::json(200, &json!({ "ok": true }))
 }
 
+/// Seconds from a control request as a `Duration`: negative or not a number is 0, and anything
+/// above a day is a day (a larger value would overflow clocks downstream).
 fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(if s.is_finite() { s.max(0.0) } else { 0.0 })
+    Duration::from_secs_f64(if s.is_nan() {
+        0.0
+    } else {
+        s.clamp(0.0, 86_400.0)
+    })
 }
 
 /// The `/__sim` router.

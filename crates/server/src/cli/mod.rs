@@ -69,7 +69,13 @@ enum RoleArg {
 /// Parses arguments, runs the command, and maps failure to a non-zero exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    match crate::config::Logging::from_env() {
+        Ok(logging) => init_tracing(&logging),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
     crate::install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -156,12 +162,15 @@ pub(crate) async fn open_store(
     .context("Failed to open the database")
 }
 
-fn init_tracing() {
+/// Logs to standard error, as text or as one JSON object per line (`ORDERLY_LOG_FORMAT=json`).
+fn init_tracing(logging: &crate::config::Logging) {
+    use crate::config::LogFormat;
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("ORDERLY_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(&logging.filter))
+        .with_writer(std::io::stderr);
+    let _ = match logging.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
