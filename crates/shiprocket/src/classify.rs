@@ -216,15 +216,22 @@ fn from_status(
     }
 }
 
-/// Parses a `Retry-After` header value given in seconds (HTTP dates are not used by Shiprocket).
+/// The longest `Retry-After` honoured: a larger value (or a garbled one like `1e20`) would stop
+/// every Shiprocket call of the process for that long, so it is clamped to this.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
+/// Parses a `Retry-After` header value given in seconds (HTTP dates are not used by Shiprocket),
+/// clamped to [`MAX_RETRY_AFTER`].
 pub(crate) fn parse_retry_after(raw: &str) -> Option<Duration> {
     let s = raw.trim();
-    s.parse::<u64>().ok().map(Duration::from_secs).or_else(|| {
-        s.parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite() && *f >= 0.0)
-            .map(Duration::from_secs_f64)
-    })
+    let secs = match s.parse::<u64>() {
+        Ok(n) => n.min(MAX_RETRY_AFTER.as_secs()) as f64,
+        Err(_) => s.parse::<f64>().ok().filter(|f| *f >= 0.0)?,
+    };
+    // NaN fails the filter above; infinity and anything huge clamp here.
+    Some(Duration::from_secs_f64(
+        secs.min(MAX_RETRY_AFTER.as_secs_f64()),
+    ))
 }
 
 #[cfg(test)]
@@ -337,6 +344,18 @@ mod tests {
         assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        for absurd in [
+            "1e20",
+            "1e400",
+            "inf",
+            "18446744073709551615",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(parse_retry_after(absurd), Some(MAX_RETRY_AFTER), "{absurd}");
+        }
+        for garbage in ["-1", "NaN", "-inf", ""] {
+            assert_eq!(parse_retry_after(garbage), None, "{garbage}");
+        }
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl RateLimiter {
 
     /// Holds every caller back until `retry_after` from now (after a server 429).
     pub(crate) fn pause(&self, retry_after: Duration) {
-        let until = Instant::now() + retry_after;
+        let until = Instant::now() + retry_after.min(crate::classify::MAX_RETRY_AFTER);
         let mut g = match self.paused_until.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),

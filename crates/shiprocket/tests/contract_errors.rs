@@ -377,3 +377,23 @@ async fn a_403_is_a_permission_problem_not_a_login_problem() {
     assert_eq!(err.kind(), ErrorKind::Forbidden);
     assert_eq!(stub.logins(), 1, "a 403 does not trigger a re-login");
 }
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_clamped_instead_of_crashing_the_client() {
+    let stub = Stub::start().await;
+    for absurd in ["1e20", "18446744073709551615"] {
+        let client = stub.client();
+        stub.always(
+            Canned::new(429, r#"{"message":"Too Many Attempts."}"#).header("retry-after", absurd),
+        );
+        let started = std::time::Instant::now();
+        let err = client.pickup_locations().await.expect_err(absurd);
+        assert_eq!(err.kind(), ErrorKind::RateLimited, "{absurd}: {err:?}");
+        assert_eq!(
+            err.retry_after(),
+            Some(std::time::Duration::from_secs(600)),
+            "{absurd}: clamped to ten minutes"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
