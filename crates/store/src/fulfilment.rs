@@ -3,10 +3,12 @@
 
 mod batches;
 mod idempotency;
+mod leases;
 mod notes;
 mod shipments;
 mod tracking;
 mod transition;
+mod waiting;
 
 pub use batches::{
     Batch, BatchJob, batch, claim_next_job, close_if_done, create_batch, finish_job, open_batches,
@@ -15,6 +17,7 @@ pub use batches::{
 pub use idempotency::{
     IdempotentResponse, lookup as idempotency_lookup, remember as idempotency_remember,
 };
+pub use leases::{claim_lease, release_lease, renew_lease};
 pub use notes::{Note, add_note, notes};
 pub use shipments::{
     Shipment, ShipmentUpdate, cancel_all, claim, insert_attempt, load as load_shipment,
@@ -28,3 +31,4 @@ pub use transition::{
     OrderRef, Transition, load_order, set_flag, set_shipping_info, transition,
     update_shipping_address,
 };
+pub use waiting::{Waiting, park, resume_waiting, waiting};

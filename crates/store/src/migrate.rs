@@ -44,6 +44,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_feature_flags.sql"),
         postgres: include_str!("../migrations/postgres/0005_feature_flags.sql"),
     },
+    Migration {
+        version: 6,
+        name: "shipment_waiting",
+        sqlite: include_str!("../migrations/sqlite/0006_shipment_waiting.sql"),
+        postgres: include_str!("../migrations/postgres/0006_shipment_waiting.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

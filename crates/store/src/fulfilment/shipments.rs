@@ -195,7 +195,8 @@ pub async fn open_for_order(tx: &mut Tx<'_>, order_id: i64) -> Result<Vec<Shipme
     rows.iter().map(from_row).collect()
 }
 
-/// Ids of unfinished attempts that are due (not leased, next attempt time passed).
+/// Ids of unfinished attempts that are due (not leased, not waiting for Shiprocket, next attempt
+/// time passed).
 pub async fn runnable(
     store: &Store,
     now: OffsetDateTime,
@@ -207,6 +208,7 @@ pub async fn runnable(
          WHERE step NOT IN ('done', 'failed', 'cancelled')
            AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
            AND (lease_until IS NULL OR lease_until < $1)
+           AND waiting_since IS NULL
          ORDER BY id LIMIT $2",
     )
     .bind(now)
