@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 pub mod gates;
 
-pub use gates::{GateCheck, Phase, StageFigures, all_met, gate_checks};
+pub use gates::{GateCheck, Phase, Removal, StageFigures, all_met, gate_checks, removal};
 
 /// The flag's name, as stored and audited.
 pub const ORDER_FULFILLMENT: &str = "feature.orders.order_fulfillment";
@@ -322,8 +322,13 @@ pub struct Thresholds {
     pub max_error_rate: f64,
     /// Roll back when the success rate goes under this (spec: 90 %).
     pub min_success_rate: f64,
-    /// Judge nothing on fewer settled attempts than this.
+    /// Judge the rates on no fewer settled attempts than this at GA (`on`); the earlier stages use
+    /// the smaller of this and their own minimum ([`Thresholds::min_sample_for`]).
     pub min_sample: u64,
+    /// The minimum sample in alpha (`internal`, 5–10 orders in all): small enough to fire there.
+    pub min_sample_alpha: u64,
+    /// The minimum sample in beta (`percent`, 50–200 orders).
+    pub min_sample_beta: u64,
 }
 
 impl Default for Thresholds {
@@ -332,7 +337,56 @@ impl Default for Thresholds {
             max_error_rate: 0.01,
             min_success_rate: 0.90,
             min_sample: 20,
+            min_sample_alpha: 3,
+            min_sample_beta: 10,
         }
+    }
+}
+
+impl Thresholds {
+    /// The minimum sample while `stage` is in force. A fixed 20 is more than alpha's 5–10 orders,
+    /// so the guard could never fire there: each stage has its own, never above `min_sample`.
+    pub fn min_sample_for(&self, stage: Stage) -> u64 {
+        match stage {
+            Stage::Internal => self.min_sample_alpha.min(self.min_sample),
+            Stage::Percent => self.min_sample_beta.min(self.min_sample),
+            Stage::Off | Stage::On => self.min_sample,
+        }
+    }
+
+    /// These thresholds with the minimum sample of `stage` in `min_sample`.
+    pub fn for_stage(&self, stage: Stage) -> Thresholds {
+        Thresholds {
+            min_sample: self.min_sample_for(stage),
+            ..*self
+        }
+    }
+}
+
+/// The spec's "critical data loss" over a window: counted apart from the rates because one case is
+/// enough to roll back at once, whatever the sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integrity {
+    /// Orders with more than one live shipment (two AWBs, or two `OrderShipped` events).
+    pub duplicated: u64,
+    /// Orders whose shipment was lost: an AWB at Shiprocket the order does not record, or a
+    /// shipped order with no AWB (no tracking).
+    pub lost: u64,
+}
+
+/// The reason to roll back at once for critical data loss, or `None`.
+pub fn critical_loss_due(i: &Integrity) -> Option<String> {
+    match (i.duplicated, i.lost) {
+        (0, 0) => None,
+        (d, 0) => Some(format!(
+            "Critical data loss: {d} order(s) with a duplicated shipment; rolled back at once."
+        )),
+        (0, l) => Some(format!(
+            "Critical data loss: {l} order(s) whose shipment or tracking was lost; rolled back at once."
+        )),
+        (d, l) => Some(format!(
+            "Critical data loss: {d} order(s) with a duplicated shipment and {l} whose shipment or tracking was lost; rolled back at once."
+        )),
     }
 }
 

@@ -190,3 +190,44 @@ proptest! {
         prop_assert!(!at_lo || at_hi);
     }
 }
+
+#[test]
+fn each_stage_has_a_minimum_sample_that_fits_its_volume() {
+    let t = Thresholds::default();
+    // Alpha has 5–10 orders: one error in its first three attempts is enough to roll back.
+    assert_eq!(t.min_sample_for(Stage::Internal), 3);
+    assert_eq!(t.min_sample_for(Stage::Percent), 10);
+    assert_eq!(t.min_sample_for(Stage::On), 20);
+    let mut s = WindowStats::default();
+    s.record(true, None, 2);
+    s.record(false, Some("server_error"), 1);
+    assert!(rollback_due(&s, &t.for_stage(Stage::Internal)).is_some());
+    assert_eq!(rollback_due(&s, &t.for_stage(Stage::On)), None);
+    // A smaller configured minimum applies to every stage.
+    let small = Thresholds { min_sample: 2, ..t };
+    assert_eq!(small.min_sample_for(Stage::Internal), 2);
+    assert_eq!(small.min_sample_for(Stage::Percent), 2);
+}
+
+#[test]
+fn critical_data_loss_rolls_back_on_one_case() {
+    assert_eq!(critical_loss_due(&Integrity::default()), None);
+    let why = critical_loss_due(&Integrity {
+        duplicated: 1,
+        lost: 0,
+    })
+    .unwrap();
+    assert!(
+        why.contains("1 order(s) with a duplicated shipment"),
+        "{why}"
+    );
+    let why = critical_loss_due(&Integrity {
+        duplicated: 0,
+        lost: 2,
+    })
+    .unwrap();
+    assert!(
+        why.contains("2 order(s) whose shipment or tracking was lost"),
+        "{why}"
+    );
+}

@@ -79,7 +79,8 @@ impl Default for RollbackSettings {
 }
 
 impl RollbackSettings {
-    /// Reads `ORDERLY_ROLLBACK_{WINDOW_SECS, CHECK_SECS, MIN_SAMPLE, MAX_ERROR_PCT, MIN_SUCCESS_PCT}`
+    /// Reads `ORDERLY_ROLLBACK_{WINDOW_SECS, CHECK_SECS, MIN_SAMPLE, MIN_SAMPLE_ALPHA, MIN_SAMPLE_BETA,
+    /// MAX_ERROR_PCT, MIN_SUCCESS_PCT}`
     /// through `get` over the defaults (spec: error rate over 1 %, success rate under 90 %).
     pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<RollbackSettings> {
         let mut r = RollbackSettings::default();
@@ -109,6 +110,12 @@ impl RollbackSettings {
         }
         if let Some(v) = num("ORDERLY_ROLLBACK_MIN_SAMPLE")? {
             r.thresholds.min_sample = at_most("ORDERLY_ROLLBACK_MIN_SAMPLE", v, 1e9)? as u64;
+        }
+        if let Some(v) = num("ORDERLY_ROLLBACK_MIN_SAMPLE_ALPHA")? {
+            r.thresholds.min_sample_alpha = v as u64;
+        }
+        if let Some(v) = num("ORDERLY_ROLLBACK_MIN_SAMPLE_BETA")? {
+            r.thresholds.min_sample_beta = v as u64;
         }
         if let Some(v) = num("ORDERLY_ROLLBACK_MAX_ERROR_PCT")? {
             r.thresholds.max_error_rate =
@@ -354,6 +361,8 @@ mod tests {
             ("ORDERLY_ROLLBACK_WINDOW_SECS", "600"),
             ("ORDERLY_ROLLBACK_CHECK_SECS", "5"),
             ("ORDERLY_ROLLBACK_MIN_SAMPLE", "50"),
+            ("ORDERLY_ROLLBACK_MIN_SAMPLE_ALPHA", "4"),
+            ("ORDERLY_ROLLBACK_MIN_SAMPLE_BETA", "12"),
             ("ORDERLY_ROLLBACK_MAX_ERROR_PCT", "0.5"),
             ("ORDERLY_ROLLBACK_MIN_SUCCESS_PCT", "95"),
         ]))
@@ -361,6 +370,8 @@ mod tests {
         assert_eq!(r.window, Duration::from_secs(600));
         assert_eq!(r.every, Duration::from_secs(5));
         assert_eq!(r.thresholds.min_sample, 50);
+        assert_eq!(r.thresholds.min_sample_alpha, 4);
+        assert_eq!(r.thresholds.min_sample_beta, 12);
         assert_eq!(r.thresholds.max_error_rate, 0.005);
         assert_eq!(r.thresholds.min_success_rate, 0.95);
         for (k, v) in [

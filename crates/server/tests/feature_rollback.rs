@@ -24,7 +24,114 @@ stories!(
     the_rollout_report_shows_each_stage_against_its_gate,
     the_simulators_courier_refusals_trip_the_rollback_guard,
     the_saga_starts_no_new_work_outside_the_flag_but_finishes_past_the_awb,
+    the_guard_fires_in_alpha_on_a_sample_that_fits_its_volume,
+    critical_data_loss_rolls_back_at_once,
+    the_rollout_report_says_when_the_flag_may_be_removed,
 );
+
+async fn the_guard_fires_in_alpha_on_a_sample_that_fits_its_volume(engine: Engine) {
+    let app = spawn(engine, None).await;
+    set(&app, "internal:asha@brand.in").await;
+    // Alpha's 5 orders: one failed because Shiprocket answered 5xx (20 % errors). A fixed minimum
+    // of 10 (or 20) attempts would never judge alpha at all.
+    shipments(&app, 1, 5, 1, Some("server_error")).await;
+    let why = rollback::evaluate_once(&app.state)
+        .await
+        .unwrap()
+        .expect("rolled back in alpha");
+    assert!(why.starts_with("Error rate 20.0 %"), "{why}");
+    let events = rolled_back_events(&app).await;
+    assert_eq!(events[0]["data"]["from"]["stage"], "internal");
+    assert_eq!(events[0]["data"]["figures"]["min_sample"], 3);
+}
+
+async fn critical_data_loss_rolls_back_at_once(engine: Engine) {
+    let app = spawn(engine, Some("on")).await;
+    // One order, two live shipments with an AWB each: far under the minimum sample, but a duplicated
+    // shipment is critical data loss.
+    let number = app.place(1).await;
+    let id: i64 = sqlx::query("SELECT id FROM orders WHERE order_number = $1")
+        .bind(&number)
+        .fetch_one(app.store.reader())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    let at = to_micros(OffsetDateTime::now_utc());
+    for (attempt, awb) in [(1, "AWB-1"), (2, "AWB-2")] {
+        sqlx::query(
+            "INSERT INTO shipments (order_id, attempt, step, channel_order_id, awb, actor, created_at, updated_at)
+             VALUES ($1, $2, 'done', $3, $4, 'test', $5, $5)",
+        )
+        .bind(id)
+        .bind(attempt)
+        .bind(format!("{number}-{attempt}"))
+        .bind(awb)
+        .bind(at)
+        .execute(app.store.writer())
+        .await
+        .unwrap();
+    }
+    let why = rollback::evaluate_once(&app.state)
+        .await
+        .unwrap()
+        .expect("rolled back at once");
+    assert!(
+        why.starts_with("Critical data loss: 1 order(s) with a duplicated shipment"),
+        "{why}"
+    );
+    let events = rolled_back_events(&app).await;
+    assert_eq!(events[0]["data"]["figures"]["duplicated_orders"], 1);
+    assert_eq!(events[0]["data"]["figures"]["settled"], 2);
+}
+
+async fn the_rollout_report_says_when_the_flag_may_be_removed(engine: Engine) {
+    let app = spawn(engine, Some("on")).await;
+    // GA (configured) since the first shipment 20 days ago: 30 orders shipped within the SLA.
+    let twenty_days = 20 * 86_400 * 1_000_000i64;
+    let at = to_micros(OffsetDateTime::now_utc()) - twenty_days;
+    shipments(&app, 1, 30, 0, None).await;
+    sqlx::query("UPDATE shipments SET created_at = $1, updated_at = $1")
+        .bind(at)
+        .execute(app.store.writer())
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE orders SET status = 'shipped', awb = 'AWB-' || order_number,
+            shipped_at = placed_at + 3600000000",
+    )
+    .execute(app.store.writer())
+    .await
+    .unwrap();
+    let report = feature::report::build(&app.state).await.unwrap();
+    assert!(report.removal.may_remove, "{}", report.removal.why);
+    assert!(
+        report.removal.why.contains("20.0 days at GA"),
+        "{}",
+        report.removal.why
+    );
+    let viewer = dashboard::sign_in(&app, "viewer@brand.in", Role::Viewer).await;
+    let html = viewer.html("/settings/fulfilment/report").await;
+    assert!(html.contains("id=\"flag-removal\"") && html.contains("The flag may be removed"));
+    // Setting `on` again keeps the stretch; switched off and on again today, it starts again.
+    set(&app, "on").await;
+    assert!(
+        feature::report::build(&app.state)
+            .await
+            .unwrap()
+            .removal
+            .may_remove
+    );
+    set(&app, "off").await;
+    set(&app, "on").await;
+    let report = feature::report::build(&app.state).await.unwrap();
+    assert!(!report.removal.may_remove);
+    assert!(
+        report.removal.why.starts_with("Not yet: 0.0 days at GA"),
+        "{}",
+        report.removal.why
+    );
+}
 
 async fn the_rollback_guard_switches_fulfilment_off_and_emits_an_event(engine: Engine) {
     let app = spawn(engine, Some("on")).await;

@@ -299,4 +299,4 @@ pub async fn history(store: &Store, name: &str, limit: i64) -> Result<Vec<FlagCh
 
 mod stats;
 
-pub use stats::{stage_figures, window_stats};
+pub use stats::{first_shipment_at, integrity, stage_figures, window_stats};

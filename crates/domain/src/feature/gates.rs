@@ -144,3 +144,74 @@ pub fn all_met(checks: &[GateCheck]) -> Option<bool> {
     }
     all.then_some(true)
 }
+
+/// How long the flag must have been at GA, without a break, before it may be removed (spec: "after
+/// more than 2 weeks in GA").
+pub const REMOVAL_AFTER_GA_SECS: i64 = 14 * 24 * 3600;
+
+/// Whether the flag may be removed from the code, and why (or why not yet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    /// True when the spec's removal criteria are met.
+    pub may_remove: bool,
+    /// A sentence for the rollout report.
+    pub why: String,
+}
+
+/// The spec's removal criteria: more than two weeks at GA in one stretch (`ga_for_secs`, `None`
+/// when GA is not in force), the GA gate met over that stretch (error rate under 0.3 %, on-time
+/// and success rates), and no critical data loss (`critical_losses`) in it.
+pub fn removal(ga_for_secs: Option<i64>, ga_gate: Option<bool>, critical_losses: u64) -> Removal {
+    let no = |why: String| Removal {
+        may_remove: false,
+        why,
+    };
+    let Some(secs) = ga_for_secs else {
+        return no("Not yet: the flag is not at GA (on); it may be removed after more than two weeks at GA with the GA gate met.".into());
+    };
+    let days = secs as f64 / 86_400.0;
+    if critical_losses > 0 {
+        return no(format!(
+            "Not yet: {critical_losses} order(s) with critical data loss during GA; the two weeks start again after a clean stretch."
+        ));
+    }
+    if secs <= REMOVAL_AFTER_GA_SECS {
+        let left = (REMOVAL_AFTER_GA_SECS - secs) as f64 / 86_400.0;
+        return no(format!(
+            "Not yet: {days:.1} days at GA of the more than 14 required ({left:.1} to go)."
+        ));
+    }
+    match ga_gate {
+        Some(true) => Removal {
+            may_remove: true,
+            why: format!(
+                "The flag may be removed: {days:.1} days at GA with the GA gate met and no critical data loss."
+            ),
+        },
+        Some(false) => no(format!(
+            "Not yet: {days:.1} days at GA, but the GA gate is not met."
+        )),
+        None => no(format!(
+            "Not yet: {days:.1} days at GA, but not enough shipments to judge the GA gate."
+        )),
+    }
+}
+
+#[cfg(test)]
+mod removal_tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_may_be_removed_after_two_weeks_at_ga_with_the_gate_met() {
+        let day = 86_400;
+        assert!(!removal(None, Some(true), 0).may_remove);
+        let r = removal(Some(10 * day), Some(true), 0);
+        assert!(!r.may_remove && r.why.contains("4.0 to go"), "{}", r.why);
+        assert!(!removal(Some(14 * day), Some(true), 0).may_remove);
+        assert!(!removal(Some(15 * day), Some(false), 0).may_remove);
+        assert!(!removal(Some(15 * day), None, 0).may_remove);
+        assert!(!removal(Some(15 * day), Some(true), 1).may_remove);
+        let r = removal(Some(15 * day), Some(true), 0);
+        assert!(r.may_remove, "{}", r.why);
+    }
+}

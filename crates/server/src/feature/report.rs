@@ -3,7 +3,8 @@
 
 use orderly_domain::feature::gates::hours;
 use orderly_domain::feature::{
-    GateCheck, ORDER_FULFILLMENT, Phase, Stage, StageFigures, all_met, gate_checks, pct,
+    GateCheck, ORDER_FULFILLMENT, Phase, Removal, Stage, StageFigures, all_met, gate_checks, pct,
+    removal,
 };
 use orderly_store::StoreError;
 use orderly_store::flags;
@@ -47,6 +48,9 @@ pub struct Report {
     pub flag: Effective,
     /// Alpha, beta, GA rows.
     pub stages: Vec<StageReport>,
+    /// Whether the flag may be removed from the code yet (spec: more than two weeks at GA with the
+    /// gates met and no critical data loss).
+    pub removal: Removal,
 }
 
 /// The `[from, to)` periods each stage was in force, from the change history (oldest first) and the
@@ -121,7 +125,51 @@ pub async fn build(state: &AppState) -> Result<Report, StoreError> {
             figures,
         });
     }
-    Ok(Report { flag, stages })
+    let removal = removal_now(state, &flag, &all, sla).await?;
+    Ok(Report {
+        flag,
+        stages,
+        removal,
+    })
+}
+
+/// Judges the removal criteria over the current stretch at GA (the last period, when GA is in force).
+async fn removal_now(
+    state: &AppState,
+    flag: &Effective,
+    all: &[(Stage, OffsetDateTime, OffsetDateTime)],
+    sla: time::Duration,
+) -> Result<Removal, StoreError> {
+    let now = state.clock.now();
+    // The current stretch at GA: the last periods, as long as they are all `on` (a change from
+    // `on` to `on` does not break it; any other stage does).
+    let Some((Stage::On, _, to)) = all.last().copied() else {
+        return Ok(removal(None, None, 0));
+    };
+    if flag.state.stage != Stage::On {
+        return Ok(removal(None, None, 0));
+    }
+    let from = all
+        .iter()
+        .rev()
+        .take_while(|(s, _, _)| *s == Stage::On)
+        .map(|(_, f, _)| *f)
+        .last()
+        .unwrap_or(to);
+    // A GA stretch that began before any change (configured `on`) counts from the first shipment.
+    let figures = flags::stage_figures(&state.store, &[(from, to)], sla).await?;
+    let gate = all_met(&gate_checks(Phase::Ga, &figures));
+    let integrity = flags::integrity(&state.store, from, to).await?;
+    let began = if from == OffsetDateTime::UNIX_EPOCH {
+        flags::first_shipment_at(&state.store).await?.unwrap_or(now)
+    } else {
+        from
+    };
+    Ok(removal(
+        Some((now - began).whole_seconds().max(0)),
+        gate,
+        integrity.duplicated + integrity.lost,
+    ))
 }
 
 fn config_stage(state: &AppState) -> Stage {

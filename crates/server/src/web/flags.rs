@@ -80,6 +80,7 @@ struct ReportPage {
     summary: String,
     sla_hours: i64,
     stages: Vec<StageReport>,
+    removal: orderly_domain::feature::Removal,
 }
 
 /// `?done=` after a change.
@@ -192,5 +193,6 @@ pub async fn report_page(
         summary: r.flag.state.describe(),
         sla_hours: state.settings.sla_hours,
         stages: r.stages,
+        removal: r.removal,
     })
 }

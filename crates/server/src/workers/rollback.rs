@@ -1,9 +1,12 @@
 //! The rollback guard: every few seconds it judges the rolling shipment figures and, when the error
-//! rate is over the threshold or the success rate under it, switches
+//! rate is over the threshold or the success rate under it (on at least the stage's minimum sample),
+//! or at once on critical data loss (an order's shipment duplicated or lost), switches
 //! `feature.orders.order_fulfillment` off, records the figures for the dashboard banner and emits
 //! `FeatureRolledBack` through the outbox — flag change, history, audit and event in one transaction.
 
-use orderly_domain::feature::{FlagState, ORDER_FULFILLMENT, Stage, rollback_due};
+use orderly_domain::feature::{
+    FlagState, ORDER_FULFILLMENT, Stage, critical_loss_due, rollback_due,
+};
 use orderly_store::flags::{self, Change};
 use orderly_store::outbox::{self, types};
 use tokio::sync::watch;
@@ -51,9 +54,13 @@ pub async fn evaluate_once(state: &AppState) -> anyhow::Result<Option<String>> {
     {
         since = s.updated_at;
     }
-    let stats =
-        flags::window_stats(&state.store, since, now + time::Duration::microseconds(1)).await?;
-    let Some(reason) = rollback_due(&stats, &settings.thresholds) else {
+    let until = now + time::Duration::microseconds(1);
+    let stats = flags::window_stats(&state.store, since, until).await?;
+    let integrity = flags::integrity(&state.store, since, until).await?;
+    // The minimum sample fits the stage (alpha has only 5–10 orders); critical data loss needs none.
+    let thresholds = settings.thresholds.for_stage(flag.state.stage);
+    let Some(reason) = critical_loss_due(&integrity).or_else(|| rollback_due(&stats, &thresholds))
+    else {
         return Ok(None);
     };
     let figures = serde_json::json!({
@@ -64,9 +71,11 @@ pub async fn evaluate_once(state: &AppState) -> anyhow::Result<Option<String>> {
         "errors": stats.errors,
         "success_rate": stats.success_rate(),
         "error_rate": stats.error_rate(),
-        "max_error_rate": settings.thresholds.max_error_rate,
-        "min_success_rate": settings.thresholds.min_success_rate,
-        "min_sample": settings.thresholds.min_sample,
+        "max_error_rate": thresholds.max_error_rate,
+        "min_success_rate": thresholds.min_success_rate,
+        "min_sample": thresholds.min_sample,
+        "duplicated_orders": integrity.duplicated,
+        "lost_orders": integrity.lost,
     });
     let expected = flag.stored.as_ref().map(|s| s.version);
     let off = FlagState::off();

@@ -4,7 +4,7 @@
 //! An attempt is *settled* when it reached an AWB (`awb_assigned`, `pickup_scheduled`, `done`) or
 //! `failed`; cancelled and in-flight attempts are not judged.
 
-use orderly_domain::feature::{StageFigures, WindowStats};
+use orderly_domain::feature::{Integrity, StageFigures, WindowStats};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -34,6 +34,48 @@ pub async fn window_stats(
         stats.record(step != "failed", class.as_deref(), n.max(0).unsigned_abs());
     }
     Ok(stats)
+}
+
+/// The spec's critical data loss among orders touched in `[since, until)`: orders with two live
+/// shipments (two non-cancelled attempts with an AWB, or two `OrderShipped` events), and orders
+/// whose shipment was lost (an attempt holds an AWB but the order is still placed or processing,
+/// or the order is shipped without an AWB, so it cannot be tracked).
+pub async fn integrity(
+    store: &Store,
+    since: OffsetDateTime,
+    until: OffsetDateTime,
+) -> Result<Integrity, StoreError> {
+    let count = |sql: &'static str| async move {
+        let n: i64 = sqlx::query(sql)
+            .bind(to_micros(since))
+            .bind(to_micros(until))
+            .fetch_one(store.reader())
+            .await?
+            .try_get("n")?;
+        Ok::<u64, StoreError>(n.max(0).unsigned_abs())
+    };
+    let duplicated = count(
+        "SELECT COUNT(*) AS n FROM (
+            SELECT order_id FROM shipments WHERE awb IS NOT NULL AND step <> 'cancelled'
+            GROUP BY order_id HAVING COUNT(*) > 1 AND MAX(updated_at) >= $1 AND MIN(updated_at) < $2
+          UNION
+            SELECT order_id FROM outbox WHERE event_type = 'OrderShipped' AND order_id IS NOT NULL
+            GROUP BY order_id HAVING COUNT(*) > 1 AND MAX(occurred_at) >= $1 AND MIN(occurred_at) < $2
+         ) d",
+    )
+    .await?;
+    let lost = count(
+        "SELECT COUNT(*) AS n FROM (
+            SELECT s.order_id FROM shipments s JOIN orders o ON o.id = s.order_id
+            WHERE s.awb IS NOT NULL AND s.step IN ('awb_assigned', 'pickup_scheduled', 'done')
+              AND o.status IN ('placed', 'processing') AND s.updated_at >= $1 AND s.updated_at < $2
+          UNION
+            SELECT id AS order_id FROM orders
+            WHERE status = 'shipped' AND awb IS NULL AND updated_at >= $1 AND updated_at < $2
+         ) l",
+    )
+    .await?;
+    Ok(Integrity { duplicated, lost })
 }
 
 /// `(s.created_at >= $1 AND s.created_at < $2) OR …` for `periods`, starting at placeholder 1. Only
@@ -156,4 +198,14 @@ async fn time_to_ship(
     };
     f.median_ship_secs = Some(median_us / 1_000_000);
     Ok(())
+}
+
+/// When the first shipment attempt was created, if any (the start of a GA that was configured
+/// rather than switched on).
+pub async fn first_shipment_at(store: &Store) -> Result<Option<OffsetDateTime>, StoreError> {
+    let at: Option<i64> = sqlx::query("SELECT MIN(created_at) AS at FROM shipments")
+        .fetch_one(store.reader())
+        .await?
+        .try_get("at")?;
+    Ok(at.map(crate::from_micros))
 }
