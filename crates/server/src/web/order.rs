@@ -84,6 +84,8 @@ pub struct NoteView {
 struct OrderPage {
     /// The automatic-rollback banner, when fulfilment was switched off by the guard.
     banner: Option<String>,
+    /// The "waiting for Shiprocket" banner while Shiprocket is down (since when, how many wait).
+    outage: Option<String>,
     email: String,
     role: &'static str,
     csrf: String,
@@ -211,6 +213,7 @@ pub async fn page(
         .collect();
     let page = OrderPage {
         banner: crate::feature::banner(&state).await,
+        outage: crate::outage::banner(&state).await,
         email: session.email().to_string(),
         role: session.role().as_str(),
         csrf: session.csrf().to_string(),

@@ -77,6 +77,8 @@ pub struct Row {
 struct OrdersPage {
     /// The automatic-rollback banner, when fulfilment was switched off by the guard.
     banner: Option<String>,
+    /// The "waiting for Shiprocket" banner while Shiprocket is down (since when, how many wait).
+    outage: Option<String>,
     email: String,
     role: &'static str,
     csrf: String,
@@ -240,6 +242,7 @@ pub async fn page(
     let failed = error.is_some();
     let page = OrdersPage {
         banner: crate::feature::banner(&state).await,
+        outage: crate::outage::banner(&state).await,
         email: session.email().to_string(),
         role: session.role().as_str(),
         csrf: session.csrf().to_string(),
