@@ -9,7 +9,6 @@ pub mod clock;
 pub mod config;
 pub mod egress;
 pub mod feature;
-pub mod lease;
 pub mod live;
 pub mod metrics;
 pub mod outage;

@@ -1,6 +1,6 @@
 //! Shiprocket outages: when Shiprocket is down for everyone (the circuit breaker is open, or it
 //! answers 5xx, times out or cannot be reached after the client's own retries), shipment attempts are
-//! parked as *waiting for Shiprocket* instead of failing (`orderly_store::fulfilment::park`). Parked
+//! parked as *waiting for Shiprocket* instead of failing (`shipping::drive::wait_for_shiprocket`). Parked
 //! attempts are not due and do not count towards the rollback guard. The shipment worker probes
 //! Shiprocket with one cheap call every [`PROBE_EVERY`]; when it answers, every parked attempt goes
 //! back in the queue and resumes from its persisted step. The dashboard shows a banner while any
@@ -57,29 +57,6 @@ pub async fn banner(state: &AppState) -> Option<String> {
         crate::web::format::ist(w.since),
         w.attempts
     ))
-}
-
-/// Parks attempt `id` (still in `step`) as waiting for Shiprocket after the outage error `e`.
-pub async fn park(
-    state: &AppState,
-    id: i64,
-    step: &str,
-    e: &shiprocket::Error,
-) -> anyhow::Result<()> {
-    let mut conn = state.store.writer().acquire().await?;
-    if fulfilment::park(&mut conn, id, step, &reason(e), state.clock.now()).await? {
-        tracing::warn!(
-            shipment = id,
-            kind = e.kind().as_str(),
-            "Shiprocket is unavailable; the shipment waits for it"
-        );
-        state.metrics.inc(
-            "orderly_shipments_parked_total",
-            &[("kind", e.kind().as_str())],
-            1.0,
-        );
-    }
-    Ok(())
 }
 
 /// The shipment worker's probe: while attempts wait for Shiprocket, one cheap call (the pickup

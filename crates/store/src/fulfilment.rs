@@ -20,8 +20,8 @@ pub use idempotency::{
 pub use leases::{claim_lease, release_lease, renew_lease};
 pub use notes::{Note, add_note, notes};
 pub use shipments::{
-    Shipment, ShipmentUpdate, cancel_all, claim, insert_attempt, load as load_shipment,
-    open_for_order, release, runnable, shipments, update_fields,
+    Shipment, ShipmentUpdate, cancel_all, insert_attempt, load as load_shipment, open_for_order,
+    runnable, shipments, update_fields,
 };
 pub use tracking::{
     TrackedShipment, mark_picked_up, record_event, set_tracking_status, shipment_by_awb,

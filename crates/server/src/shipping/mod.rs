@@ -18,5 +18,5 @@ pub mod requests;
 pub mod saga;
 
 pub use client::Shiprocket;
-pub use drive::{LEASE, drive, drive_until};
+pub use drive::{HEARTBEAT, LEASE, drive, drive_until};
 pub use saga::{STEPS, StopAt};

@@ -1,4 +1,5 @@
-//! How a step ends when it does not simply go on: a transient error is retried later (up to
+//! How a step ends when it does not simply go on: when Shiprocket is down for everyone the attempt
+//! waits for it (parked, see [`super::drive`]); another transient error is retried later (up to
 //! [`MAX_RETRIES`] times, in the background), a permanent one fails the attempt with a reason a
 //! person can act on and flags the order (it stays `processing`), a cancelled order abandons the
 //! attempt. Also the helpers every step shares.
@@ -66,10 +67,19 @@ pub(crate) async fn retry_later(
     sh: &Shipment,
     e: &SrError,
 ) -> anyhow::Result<Next> {
+    if crate::outage::is_outage(e) {
+        return wait_for_shiprocket(state, sh, e).await;
+    }
     if sh.retry_count + 1 >= MAX_RETRIES {
         return on_error(state, sh, e, false).await;
     }
     schedule_retry(state, sh, e).await
+}
+
+/// Shiprocket is down for everyone: the attempt waits for it instead of using up its retries.
+async fn wait_for_shiprocket(state: &AppState, sh: &Shipment, e: &SrError) -> anyhow::Result<Next> {
+    super::drive::wait_for_shiprocket(state, sh, e).await?;
+    Ok(Next::Stop)
 }
 
 async fn schedule_retry(state: &AppState, sh: &Shipment, e: &SrError) -> anyhow::Result<Next> {
@@ -98,6 +108,9 @@ pub(crate) async fn on_error(
     e: &SrError,
     after_awb: bool,
 ) -> anyhow::Result<Next> {
+    if crate::outage::is_outage(e) {
+        return wait_for_shiprocket(state, sh, e).await;
+    }
     if e.is_retryable() && sh.retry_count + 1 < MAX_RETRIES {
         return schedule_retry(state, sh, e).await;
     }

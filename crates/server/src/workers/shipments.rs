@@ -12,11 +12,14 @@ use crate::app::AppState;
 use crate::shipping::drive;
 
 /// Runs due attempts until shutdown: at start-up (resuming whatever a crash left), then every
-/// second, a few at a time.
+/// second, a few at a time; attempts waiting for Shiprocket resume when the probe sees it answer.
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(4));
+    let mut prober = crate::outage::Prober::default();
     loop {
         if state.shiprocket.is_some() {
+            // While shipments wait for Shiprocket, one probe call decides whether they resume.
+            prober.tick(&state).await;
             match fulfilment::runnable(&state.store, state.clock.now(), 50).await {
                 Ok(ids) => {
                     for id in ids {

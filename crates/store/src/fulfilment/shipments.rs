@@ -218,34 +218,6 @@ pub async fn runnable(
     rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }
 
-/// Takes the lease on an attempt until `until`; false when someone else holds it.
-pub async fn claim(
-    store: &Store,
-    id: i64,
-    now: OffsetDateTime,
-    until: OffsetDateTime,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE shipments SET lease_until = $1 WHERE id = $2 AND (lease_until IS NULL OR lease_until < $3)
-           AND step NOT IN ('done', 'failed', 'cancelled')",
-    )
-    .bind(to_micros(until))
-    .bind(id)
-    .bind(to_micros(now))
-    .execute(store.writer())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Gives the lease back.
-pub async fn release(store: &Store, id: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE shipments SET lease_until = NULL WHERE id = $1")
-        .bind(id)
-        .execute(store.writer())
-        .await?;
-    Ok(())
-}
-
 /// Columns a saga step may set. `None` leaves a column as it is.
 #[derive(Debug, Clone, Default)]
 pub struct ShipmentUpdate {
