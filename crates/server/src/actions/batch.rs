@@ -171,11 +171,23 @@ async fn run_job(
             Err(e) => (false, e.to_string(), None),
         };
     }
-    let placed = orderly_store::orders::get(&state.store, order_number)
+    let order = orderly_store::orders::get(&state.store, order_number)
         .await
         .ok()
-        .flatten()
-        .is_some_and(|o| o.summary.status == OrderStatus::Placed.as_str());
+        .flatten();
+    // A job resumed after a crash may find its order already shipped by this batch (the process
+    // died after the shipment's commit, before the job's result): report that shipment.
+    if let Some(o) = &order
+        && let Ok(attempts) = fulfilment::shipments(&state.store, o.summary.id).await
+        && let Some(sh) = attempts
+            .iter()
+            .find(|s| s.batch_id == Some(batch) && s.awb.is_some() && s.step != "cancelled")
+    {
+        let awb = sh.awb.clone().unwrap_or_default();
+        let courier = sh.courier_name.clone().unwrap_or_default();
+        return (true, format!("AWB {awb} via {courier}"), Some(awb));
+    }
+    let placed = order.is_some_and(|o| o.summary.status == OrderStatus::Placed.as_str());
     if placed && let Err(e) = super::mark_processing(state, order_number, None, actor).await {
         return (false, e.to_string(), None);
     }
@@ -183,7 +195,15 @@ async fn run_job(
         Ok(id) => id,
         Err(e) => return (false, e.to_string(), None),
     };
-    match wait(state, id, JOB_BUDGET).await {
+    let mut outcome = wait(state, id, JOB_BUDGET).await;
+    // While Shiprocket is down the attempt waits for it (not failed): so does the job, so the batch
+    // reports what really happened once Shiprocket is back.
+    while matches!(outcome, Ok(ShipmentOutcome::Pending { .. }))
+        && matches!(fulfilment::waiting(&state.store).await, Ok(Some(_)))
+    {
+        outcome = wait(state, id, JOB_BUDGET).await;
+    }
+    match outcome {
         Ok(ShipmentOutcome::Shipped {
             awb, courier_name, ..
         }) => (true, format!("AWB {awb} via {courier_name}"), Some(awb)),
