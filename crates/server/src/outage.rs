@@ -1,7 +1,7 @@
 //! Shiprocket outages: when Shiprocket is down for everyone (the circuit breaker is open, or it
 //! answers 5xx, times out or cannot be reached after the client's own retries), shipment attempts are
-//! parked as *waiting for Shiprocket* instead of failing (`shipping::drive::wait_for_shiprocket`). Parked
-//! attempts are not due and do not count towards the rollback guard. The shipment worker probes
+//! parked as *waiting for Shiprocket* instead of failing (`shipping::drive::wait_for_shiprocket`).
+//! Parked attempts are not due and do not count towards the rollback guard. The shipment worker probes
 //! Shiprocket with one cheap call every [`PROBE_EVERY`]; when it answers, every parked attempt goes
 //! back in the queue and resumes from its persisted step. The dashboard shows a banner while any
 //! attempt waits ([`banner`]).
@@ -14,9 +14,6 @@ use crate::app::AppState;
 
 /// How often the worker probes Shiprocket while attempts are waiting for it.
 pub const PROBE_EVERY: Duration = Duration::from_secs(15);
-
-/// The failure class recorded while an attempt waits (never a failure: the attempt is not ended).
-pub const WAITING_CLASS: &str = "waiting_for_shiprocket";
 
 /// True when `e` means Shiprocket is unavailable for everyone, not that this request is wrong: the
 /// breaker is open, the connection failed, the call timed out, or Shiprocket answered a retryable
