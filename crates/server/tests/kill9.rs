@@ -160,7 +160,7 @@ impl Orderly {
     }
 }
 
-async fn count(store: &Store, sql: &str) -> i64 {
+async fn count(store: &Store, sql: &'static str) -> i64 {
     sqlx::query(sql)
         .fetch_one(store.reader())
         .await
@@ -263,13 +263,13 @@ async fn sigkill_twice_mid_batch_loses_nothing_and_finishes_within_the_rate_boun
     let bound = Duration::from_secs_f64(calls as f64 * 60.0 / RPM as f64);
     let deadline = restarted + bound + SLACK;
     loop {
-        let open = count(
-            &store,
-            &format!(
-                "SELECT COUNT(*) AS n FROM batches WHERE id = {batch_id} AND finished_at IS NULL"
-            ),
-        )
-        .await;
+        let open: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM batches WHERE id = $1 AND finished_at IS NULL")
+                .bind(batch_id)
+                .fetch_one(store.reader())
+                .await
+                .unwrap()
+                .get("n");
         if open == 0 {
             break;
         }

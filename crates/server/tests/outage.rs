@@ -34,7 +34,7 @@ async fn place_serviceable(app: &TestApp, mut seq: u64) -> String {
     }
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
     sqlx::query(sql)
         .fetch_one(app.store.reader())
         .await
