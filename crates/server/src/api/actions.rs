@@ -2,8 +2,7 @@
 //! returns the first answer) and an `expected_version` (409 when the order changed meanwhile).
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 use orderly_store::fulfilment::{self, IdempotentResponse};
@@ -14,6 +13,8 @@ use utoipa::ToSchema;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiBytes, ApiPath, json_body, opt_whole};
+use super::openapi::{line_100, line_200, note_text, pincode};
 use crate::actions::{self, ActionError, Actor, ShipmentOutcome};
 use crate::app::AppState;
 
@@ -40,29 +41,6 @@ impl From<ActionError> for ApiError {
             ActionError::Internal(m) => ApiError::internal(&m),
         }
     }
-}
-
-/// Parses a JSON body (empty means `{}`), refusing bad JSON with 400 and wrong shapes with 422.
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        bytes
-    };
-    serde_json::from_slice(bytes).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not valid JSON: {e}"),
-            )
-        } else {
-            ApiError::validation(vec![orderly_domain::intake::FieldError {
-                pointer: String::new(),
-                message: e.to_string(),
-            }])
-        }
-    })
 }
 
 /// Runs `op` once per `Idempotency-Key` (scoped to the caller); repeats get the stored answer.
@@ -132,6 +110,7 @@ fn json<T: serde::Serialize>(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct VersionBody {
     /// The order's `version` as last read; 409 when it changed since.
+    #[serde(default, deserialize_with = "opt_whole")]
     pub expected_version: Option<i64>,
 }
 
@@ -139,8 +118,10 @@ pub struct VersionBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ShipmentBody {
     /// The person's courier pick; otherwise the configured policy chooses.
+    #[serde(default, deserialize_with = "opt_whole")]
     pub courier_id: Option<i64>,
     /// The order's `version` as last read.
+    #[serde(default, deserialize_with = "opt_whole")]
     pub expected_version: Option<i64>,
 }
 
@@ -151,13 +132,15 @@ pub struct CancelBody {
     #[serde(default)]
     pub reason: String,
     /// The order's `version` as last read.
+    #[serde(default, deserialize_with = "opt_whole")]
     pub expected_version: Option<i64>,
 }
 
 /// Body of `POST …/notes`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NoteBody {
-    /// The note (1–2000 characters).
+    /// The note: 1–2000 characters once leading and trailing whitespace is trimmed.
+    #[schema(schema_with = note_text)]
     pub text: String,
 }
 
@@ -165,9 +148,48 @@ pub struct NoteBody {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddressBody {
     /// The new address.
-    pub address: AddressView,
+    pub address: AddressInput,
     /// The order's `version` as last read.
+    #[serde(default, deserialize_with = "opt_whole")]
     pub expected_version: Option<i64>,
+}
+
+/// A shipping address as sent (text is trimmed; the country is always India).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddressInput {
+    /// Recipient: 1–200 characters, no control characters.
+    #[schema(schema_with = line_200)]
+    pub name: String,
+    /// First line: 1–200 characters, no control characters.
+    #[schema(schema_with = line_200)]
+    pub line1: String,
+    /// Second line (optional).
+    pub line2: Option<String>,
+    /// City: 1–100 characters, no control characters.
+    #[schema(schema_with = line_100)]
+    pub city: String,
+    /// State: 1–100 characters, no control characters.
+    #[schema(schema_with = line_100)]
+    pub state: String,
+    /// 6-digit PIN code, not starting with 0 (spaces between digits are ignored).
+    #[schema(schema_with = pincode)]
+    pub pincode: String,
+    /// Ignored: stored as `IN`.
+    pub country: String,
+}
+
+impl From<AddressInput> for AddressView {
+    fn from(a: AddressInput) -> Self {
+        AddressView {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            state: a.state,
+            pincode: a.pincode,
+            country: a.country,
+        }
+    }
 }
 
 fn writer(caller: &ApiCaller) -> Result<Actor, ApiError> {
@@ -179,16 +201,16 @@ fn writer(caller: &ApiCaller) -> Result<Actor, ApiError> {
 #[utoipa::path(post, path = "/api/v1/orders/{order_number}/processing", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = VersionBody, description = "Optional expected version"),
-    responses((status = 200, body = OrderSummary), (status = 404, body = ErrorBody), (status = 409, description = "Changed meanwhile, or not allowed in this status", body = ErrorBody)))]
+    responses((status = 200, description = "Marked as processing", body = OrderSummary), (status = 403, description = "The key lacks orders:write, or fulfilment is off for this order (the rollout flag)", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 409, description = "Changed since expected_version, or not allowed in this status", body = ErrorBody), (status = 422, description = "Invalid body, or an Idempotency-Key over 200 characters or reused for a different request", body = ErrorBody)))]
 pub async fn processing(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(n): Path<String>,
+    ApiPath(n): ApiPath<String>,
     headers: HeaderMap,
-    bytes: Bytes,
+    ApiBytes(bytes): ApiBytes,
 ) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
-    let b: VersionBody = body(&bytes)?;
+    let b: VersionBody = json_body(&bytes)?;
     let fp = format!("processing|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
         json(
@@ -203,16 +225,16 @@ pub async fn processing(
 #[utoipa::path(post, path = "/api/v1/orders/{order_number}/shipments", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = ShipmentBody, description = "Optional courier pick and expected version"),
-    responses((status = 201, description = "Shipped", body = ShipmentOutcome), (status = 200, description = "Failed (reason) or pending", body = ShipmentOutcome), (status = 409, body = ErrorBody), (status = 503, description = "Shiprocket not configured", body = ErrorBody)))]
+    responses((status = 201, description = "Shipped", body = ShipmentOutcome), (status = 200, description = "Failed (reason) or pending", body = ShipmentOutcome), (status = 403, description = "The key lacks orders:write, or fulfilment is off for this order (the rollout flag)", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 409, description = "Changed since expected_version, or not allowed in this status", body = ErrorBody), (status = 422, description = "Invalid body, or an Idempotency-Key over 200 characters or reused for a different request", body = ErrorBody), (status = 502, description = "Shiprocket failed", body = ErrorBody), (status = 503, description = "Shiprocket is not configured, or the database stayed busy", body = ErrorBody)))]
 pub async fn shipments(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(n): Path<String>,
+    ApiPath(n): ApiPath<String>,
     headers: HeaderMap,
-    bytes: Bytes,
+    ApiBytes(bytes): ApiBytes,
 ) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
-    let b: ShipmentBody = body(&bytes)?;
+    let b: ShipmentBody = json_body(&bytes)?;
     let fp = format!("shipments|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
         let out = actions::generate_shipment(&state, &n, b.courier_id, b.expected_version, &actor)
@@ -230,11 +252,11 @@ pub async fn shipments(
 /// Retry a failed shipment.
 #[utoipa::path(post, path = "/api/v1/orders/{order_number}/shipments/{shipment_id}/retry", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number"), ("shipment_id" = i64, Path, description = "The failed attempt"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
-    responses((status = 201, body = ShipmentOutcome), (status = 200, body = ShipmentOutcome), (status = 409, body = ErrorBody)))]
+    responses((status = 201, description = "Shipped", body = ShipmentOutcome), (status = 200, description = "Failed (reason) or pending", body = ShipmentOutcome), (status = 403, description = "The key lacks orders:write, or fulfilment is off for this order (the rollout flag)", body = ErrorBody), (status = 404, description = "No such order, or no such attempt of it", body = ErrorBody), (status = 409, description = "The attempt has not failed", body = ErrorBody), (status = 422, description = "Invalid body, or an Idempotency-Key over 200 characters or reused for a different request", body = ErrorBody), (status = 502, description = "Shiprocket failed", body = ErrorBody), (status = 503, description = "Shiprocket is not configured, or the database stayed busy", body = ErrorBody)))]
 pub async fn retry(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path((n, shipment_id)): Path<(String, i64)>,
+    ApiPath((n, shipment_id)): ApiPath<(String, i64)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
@@ -274,16 +296,16 @@ pub async fn retry(
 #[utoipa::path(post, path = "/api/v1/orders/{order_number}/cancel", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = CancelBody, description = "Reason and expected version"),
-    responses((status = 200, body = OrderSummary), (status = 409, body = ErrorBody), (status = 502, description = "Shiprocket failed", body = ErrorBody)))]
+    responses((status = 200, description = "Cancelled", body = OrderSummary), (status = 403, description = "The key lacks orders:write, or fulfilment is off for this order (the rollout flag)", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 409, description = "Changed since expected_version, or not allowed in this status", body = ErrorBody), (status = 422, description = "Invalid body, or an Idempotency-Key over 200 characters or reused for a different request", body = ErrorBody), (status = 502, description = "Shiprocket failed", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(n): Path<String>,
+    ApiPath(n): ApiPath<String>,
     headers: HeaderMap,
-    bytes: Bytes,
+    ApiBytes(bytes): ApiBytes,
 ) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
-    let b: CancelBody = body(&bytes)?;
+    let b: CancelBody = json_body(&bytes)?;
     let fp = format!("cancel|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
         json(
@@ -298,16 +320,16 @@ pub async fn cancel(
 #[utoipa::path(post, path = "/api/v1/orders/{order_number}/notes", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = NoteBody, description = "The note"),
-    responses((status = 201, description = "Added"), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Added"), (status = 403, description = "The key lacks orders:write", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 422, description = "Invalid body, or an Idempotency-Key over 200 characters or reused for a different request", body = ErrorBody)))]
 pub async fn notes(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(n): Path<String>,
+    ApiPath(n): ApiPath<String>,
     headers: HeaderMap,
-    bytes: Bytes,
+    ApiBytes(bytes): ApiBytes,
 ) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
-    let b: NoteBody = body(&bytes)?;
+    let b: NoteBody = json_body(&bytes)?;
     let fp = format!("notes|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
         actions::add_note(&state, &n, &b.text, &actor).await?;
@@ -320,41 +342,56 @@ pub async fn notes(
 #[utoipa::path(put, path = "/api/v1/orders/{order_number}/shipping-address", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     request_body(content = AddressBody, description = "The address and expected version"),
-    responses((status = 200, body = OrderSummary), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "Address replaced", body = OrderSummary), (status = 403, description = "The key lacks orders:write, or fulfilment is off for this order (the rollout flag)", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 409, description = "Changed since expected_version, or not allowed in this status", body = ErrorBody), (status = 422, description = "Invalid body, or an Idempotency-Key over 200 characters or reused for a different request", body = ErrorBody), (status = 502, description = "Shiprocket failed", body = ErrorBody)))]
 pub async fn shipping_address(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(n): Path<String>,
+    ApiPath(n): ApiPath<String>,
     headers: HeaderMap,
-    bytes: Bytes,
+    ApiBytes(bytes): ApiBytes,
 ) -> Result<Response, ApiError> {
     let actor = writer(&caller)?;
-    let b: AddressBody = body(&bytes)?;
+    let b: AddressBody = json_body(&bytes)?;
     let fp = format!("address|{n}|{}", String::from_utf8_lossy(&bytes));
     idempotent(&state, &caller, &headers, &fp, || async {
         json(
             StatusCode::OK,
-            &actions::edit_shipping_address(&state, &n, b.address, b.expected_version, &actor)
-                .await?,
+            &actions::edit_shipping_address(
+                &state,
+                &n,
+                b.address.into(),
+                b.expected_version,
+                &actor,
+            )
+            .await?,
         )
     })
     .await
 }
 
-/// Every shipment attempt of an order, with quotes, the courier chosen and why, and failures.
+/// The shipment attempts and internal notes of an order.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ShipmentList {
+    /// Every attempt, oldest first, with quotes, the courier chosen and why, and failures.
+    pub shipments: Vec<fulfilment::Shipment>,
+    /// The order's internal notes, oldest first.
+    pub notes: Vec<fulfilment::Note>,
+}
+
+/// Every shipment attempt of an order, with quotes, the courier chosen and why, and failures; and its notes.
 #[utoipa::path(get, path = "/api/v1/orders/{order_number}/shipments", tag = "fulfilment", security(("api_key" = [])),
     params(("order_number" = String, Path, description = "Order number")),
-    responses((status = 200, body = Vec<orderly_store::fulfilment::Shipment>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ShipmentList), (status = 403, description = "The key lacks orders:read", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody)))]
 pub async fn list_shipments(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(n): Path<String>,
-) -> Result<Response, ApiError> {
+    ApiPath(n): ApiPath<String>,
+) -> Result<Json<ShipmentList>, ApiError> {
     caller.require("orders:read")?;
     let order = orderly_store::orders::get(&state.store, &n)
         .await?
         .ok_or_else(|| ApiError::not_found("no such order"))?;
-    let attempts = fulfilment::shipments(&state.store, order.summary.id).await?;
+    let shipments = fulfilment::shipments(&state.store, order.summary.id).await?;
     let notes = fulfilment::notes(&state.store, order.summary.id).await?;
-    Ok(Json(serde_json::json!({ "shipments": attempts, "notes": notes })).into_response())
+    Ok(Json(ShipmentList { shipments, notes }))
 }

@@ -4,8 +4,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::Stream;
@@ -16,6 +15,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiBytes, ApiPath, parse_json};
 use crate::actions::{self, Actor, BatchKind};
 use crate::app::AppState;
 
@@ -24,27 +24,38 @@ use crate::app::AppState;
 pub struct BatchBody {
     /// `generate_shipments` or `mark_processing`.
     pub kind: BatchKind,
-    /// The orders (1–1000).
+    /// The orders: 1–1000 order numbers (blank ones and repeats are dropped).
+    #[schema(schema_with = order_numbers)]
     pub order_numbers: Vec<String>,
+}
+
+/// 1–1000 non-blank order numbers.
+fn order_numbers() -> utoipa::openapi::schema::Array {
+    super::openapi::non_blank_list(1, Some(actions::MAX_BATCH))
+}
+
+/// A started batch.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct BatchStarted {
+    /// The batch id.
+    pub id: i64,
+    /// `GET` it for every order's result.
+    pub status_url: String,
+    /// Progress as Server-Sent Events.
+    pub events_url: String,
 }
 
 /// Starts a batch; answers 202 with its id and where to follow it.
 #[utoipa::path(post, path = "/api/v1/batches", tag = "fulfilment", security(("api_key" = [])),
     request_body(content = BatchBody, description = "What to do to which orders"),
-    responses((status = 202, description = "Started"), (status = 422, body = ErrorBody)))]
+    responses((status = 202, description = "Started", body = BatchStarted), (status = 403, description = "The key lacks orders:write, or fulfilment is off", body = ErrorBody), (status = 422, description = "Invalid kind or order numbers", body = ErrorBody), (status = 503, description = "Shiprocket is not configured (for generate_shipments), or the database stayed busy", body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     caller: ApiCaller,
-    bytes: Bytes,
+    ApiBytes(bytes): ApiBytes,
 ) -> Result<Response, ApiError> {
     caller.require("orders:write")?;
-    let b: BatchBody = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            format!("expected {{kind, order_numbers}}: {e}"),
-        )
-    })?;
+    let b: BatchBody = parse_json(&bytes)?;
     let id = actions::start_batch(
         &state,
         b.kind,
@@ -54,7 +65,11 @@ pub async fn start(
     .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({ "id": id, "status_url": format!("/api/v1/batches/{id}"), "events_url": format!("/api/v1/batches/{id}/events") })),
+        Json(BatchStarted {
+            id,
+            status_url: format!("/api/v1/batches/{id}"),
+            events_url: format!("/api/v1/batches/{id}/events"),
+        }),
     )
         .into_response())
 }
@@ -66,13 +81,13 @@ async fn load(state: &AppState, id: i64) -> Result<Batch, ApiError> {
 }
 
 /// A batch with every order's result.
-#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "fulfilment", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "fulfilment", operation_id = "show_batch", security(("api_key" = [])),
     params(("id" = i64, Path, description = "Batch id")),
-    responses((status = 200, body = Batch), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The batch", body = Batch), (status = 403, description = "The key lacks orders:read", body = ErrorBody), (status = 404, description = "No such batch", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Batch>, ApiError> {
     caller.require("orders:read")?;
     Ok(Json(load(&state, id).await?))
@@ -95,11 +110,11 @@ pub fn progress_text(b: &Batch) -> String {
 /// Progress as Server-Sent Events: a `progress` event on every change, then `done`.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/events", tag = "fulfilment", security(("api_key" = [])),
     params(("id" = i64, Path, description = "Batch id")),
-    responses((status = 200, description = "text/event-stream of progress events"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "Progress events", content_type = "text/event-stream"), (status = 403, description = "The key lacks orders:read", body = ErrorBody), (status = 404, description = "No such batch", body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require("orders:read")?;
     load(&state, id).await?;
@@ -139,11 +154,11 @@ pub fn progress_stream(state: AppState, id: i64) -> impl Stream<Item = Result<Ev
 /// The failed orders as CSV (order number, reason) for manual review.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/failures.csv", tag = "fulfilment", security(("api_key" = [])),
     params(("id" = i64, Path, description = "Batch id")),
-    responses((status = 200, description = "text/csv"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "order_number,reason", body = String, content_type = "text/csv"), (status = 403, description = "The key lacks orders:read", body = ErrorBody), (status = 404, description = "No such batch", body = ErrorBody)))]
 pub async fn failures_csv(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     caller.require("orders:read")?;
     Ok(csv_response(&load(&state, id).await?))

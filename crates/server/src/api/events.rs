@@ -2,7 +2,7 @@
 //! `POST /api/v1/events/{id}/replay` (send one stored event to webhook endpoints again).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use http::StatusCode;
 use orderly_domain::intake::FieldError;
 use orderly_store::delivery;
@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiPath, ApiQuery};
 use crate::app::AppState;
 
 /// Paging of the feed.
@@ -19,8 +20,10 @@ use crate::app::AppState;
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// The `next_cursor` of the previous page; omit (or `0`) to start at the beginning.
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub after: Option<String>,
     /// Events per page, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -51,14 +54,20 @@ pub struct EventPage {
 pub async fn feed(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(params): Query<FeedParams>,
+    ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<Json<EventPage>, ApiError> {
     caller.require("events:read")?;
     let mut errors = Vec::new();
-    let after = match params.after.as_deref().map(str::parse::<i64>) {
+    let after = match params.after.as_deref() {
         None => 0,
-        Some(Ok(n)) if n >= 0 => n,
-        Some(_) => {
+        Some(a) if !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()) => {
+            a.parse::<i64>().unwrap_or(-1)
+        }
+        Some(_) => -1,
+    };
+    let after = match after {
+        n if n >= 0 => n,
+        _ => {
             errors.push(field("after", "must be a next_cursor from this feed"));
             0
         }
@@ -117,13 +126,14 @@ pub struct ReplayQueued {
         (status = 401, description = "No or unknown API key", body = ErrorBody),
         (status = 403, description = "The key lacks admin", body = ErrorBody),
         (status = 404, description = "No such event, or no such enabled endpoint", body = ErrorBody),
+        (status = 422, description = "endpoint is not a number", body = ErrorBody),
     )
 )]
 pub async fn replay(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
-    Query(params): Query<ReplayParams>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ReplayParams>,
 ) -> Result<(StatusCode, Json<ReplayQueued>), ApiError> {
     caller.require("admin")?;
     let queued = delivery::replay(

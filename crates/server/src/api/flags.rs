@@ -14,6 +14,8 @@ use utoipa::ToSchema;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiBytes, opt_whole, parse_json};
+use super::openapi::reason_text;
 use crate::app::AppState;
 use crate::feature::{self, SetError, Source};
 
@@ -49,11 +51,12 @@ pub struct FlagView {
 }
 
 /// A change to the flag.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 pub struct SetFlag {
     /// `off`, `internal`, `percent` or `on`.
     pub stage: String,
     /// 0–100, required for `percent`.
+    #[serde(default, deserialize_with = "opt_whole")]
     pub percent: Option<u8>,
     /// Required (non-empty) for `internal`: emails or API key prefixes.
     #[serde(default)]
@@ -61,7 +64,76 @@ pub struct SetFlag {
     /// Why (required; kept in the history and the audit log).
     pub reason: String,
     /// The `version` you read; 409 when it changed meanwhile.
+    #[serde(default, deserialize_with = "opt_whole")]
     pub expected_version: Option<i64>,
+}
+
+/// The documented shape of [`SetFlag`]: what each stage needs (`stage` is matched without regard to
+/// case or surrounding spaces).
+#[derive(Debug, ToSchema)]
+#[serde(tag = "stage", rename_all = "lowercase")]
+pub enum SetFlagRequest {
+    /// Fulfilment off for everyone.
+    Off {
+        /// Ignored; 0–100 when sent.
+        #[schema(minimum = 0, maximum = 100)]
+        percent: Option<u8>,
+        /// Ignored.
+        #[schema(required = false)]
+        staff: Vec<String>,
+        /// Why (kept in the history and the audit log).
+        #[schema(schema_with = reason_text)]
+        reason: String,
+        /// The `version` you read; 409 when it changed meanwhile.
+        expected_version: Option<i64>,
+    },
+    /// Fulfilment for the staff list only.
+    Internal {
+        /// Ignored; 0–100 when sent.
+        #[schema(minimum = 0, maximum = 100)]
+        percent: Option<u8>,
+        /// Emails or API key prefixes; at least one.
+        #[schema(min_items = 1, schema_with = staff_list)]
+        staff: Vec<String>,
+        /// Why (kept in the history and the audit log).
+        #[schema(schema_with = reason_text)]
+        reason: String,
+        /// The `version` you read; 409 when it changed meanwhile.
+        expected_version: Option<i64>,
+    },
+    /// Fulfilment for a stable share of orders, and always for the staff list.
+    Percent {
+        /// The share, 0–100.
+        #[schema(minimum = 0, maximum = 100)]
+        percent: u8,
+        /// Emails or API key prefixes.
+        #[schema(required = false)]
+        staff: Vec<String>,
+        /// Why (kept in the history and the audit log).
+        #[schema(schema_with = reason_text)]
+        reason: String,
+        /// The `version` you read; 409 when it changed meanwhile.
+        expected_version: Option<i64>,
+    },
+    /// Fulfilment for everyone.
+    On {
+        /// Ignored; 0–100 when sent.
+        #[schema(minimum = 0, maximum = 100)]
+        percent: Option<u8>,
+        /// Ignored.
+        #[schema(required = false)]
+        staff: Vec<String>,
+        /// Why (kept in the history and the audit log).
+        #[schema(schema_with = reason_text)]
+        reason: String,
+        /// The `version` you read; 409 when it changed meanwhile.
+        expected_version: Option<i64>,
+    },
+}
+
+/// A non-empty staff list of non-blank entries.
+fn staff_list() -> utoipa::openapi::schema::Array {
+    super::openapi::non_blank_list(1, None)
 }
 
 /// The view of the flag in force, with the latest 20 changes.
@@ -96,7 +168,7 @@ pub async fn view(state: &AppState) -> Result<FlagView, ApiError> {
 
 /// Reads the fulfilment flag. Any valid API key.
 #[utoipa::path(
-    get, path = "/api/v1/feature-flags/order-fulfillment", tag = "feature flags",
+    get, path = "/api/v1/feature-flags/order-fulfillment", tag = "feature flags", operation_id = "show_fulfillment_flag",
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The flag in force and its latest changes", body = FlagView),
@@ -143,7 +215,7 @@ pub fn requested_state(
 /// Changes the fulfilment flag. Needs an API key with `admin` and a reason.
 #[utoipa::path(
     put, path = "/api/v1/feature-flags/order-fulfillment", tag = "feature flags",
-    request_body = SetFlag,
+    request_body = SetFlagRequest,
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The flag after the change", body = FlagView),
@@ -156,20 +228,10 @@ pub fn requested_state(
 pub async fn update(
     State(state): State<AppState>,
     caller: ApiCaller,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<FlagView>, ApiError> {
     caller.require("admin")?;
-    let req: SetFlag = serde_json::from_slice(&body).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                "the body is not valid JSON",
-            )
-        } else {
-            invalid("", e.to_string())
-        }
-    })?;
+    let req: SetFlag = parse_json(&body)?;
     let new = requested_state(&req.stage, req.percent, &req.staff)?;
     match feature::set(
         &state,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod batches;
 pub mod error;
 pub mod events;
+pub mod extract;
 pub mod flags;
 pub mod health;
 pub mod intake;

@@ -1,7 +1,7 @@
 //! `GET /api/v1/orders` and `GET /api/v1/orders/{order_number}`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use orderly_domain::OrderStatus;
 use orderly_domain::intake::FieldError;
 use orderly_store::orders::{self, Cursor, ListQuery, OrderDetail, OrderSummary, View};
@@ -13,26 +13,63 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiPath, ApiQuery};
 use crate::app::AppState;
 
 /// Filters of the order list; all optional, combined with AND.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// `placed`, `processing`, `shipped`, `delivered`, `cancelled` or `returned`.
+    /// `placed`, `processing`, `shipped`, `delivered`, `cancelled` or `returned` (empty: any).
+    #[param(pattern = "^(placed|processing|shipped|delivered|cancelled|returned)?$")]
     pub status: Option<String>,
-    /// `failed_shipments` or `sla_at_risk`.
+    /// `failed_shipments` or `sla_at_risk` (empty: none).
+    #[param(pattern = "^(failed_shipments|sla_at_risk)?$")]
     pub view: Option<String>,
     /// Order number, customer email, phone (any common spelling) or AWB.
     pub q: Option<String>,
     /// Placed at or after: RFC 3339 instant, or a date (start of that day in IST).
+    #[param(schema_with = time_bound)]
     pub placed_from: Option<String>,
     /// Placed before: RFC 3339 instant, or a date (the whole day in IST is included).
+    #[param(schema_with = time_bound)]
     pub placed_to: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (empty: the first page).
+    #[param(schema_with = cursor_schema)]
     pub cursor: Option<String>,
     /// Rows per page, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+}
+
+/// A time bound as accepted: an RFC 3339 instant, a `YYYY-MM-DD` date, or empty (no bound).
+fn time_bound() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let string = |format: KnownFormat| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    AnyOfBuilder::new()
+        .item(string(KnownFormat::DateTime))
+        .item(string(KnownFormat::Date))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        )
+        .build()
+        .into()
+}
+
+/// An opaque page cursor (`format: orderly-cursor`): a `next_cursor` from this list, or empty.
+fn cursor_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::Custom("orderly-cursor".into())))
+        .pattern(Some("^[A-Za-z0-9_-]*$"))
+        .build()
 }
 
 /// One page of orders, newest first.
@@ -58,7 +95,7 @@ pub struct OrderList {
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<OrderList>, ApiError> {
     caller.require("orders:read")?;
     let query = list_query(&params, state.clock.now(), state.settings.sla_hours)?;
@@ -177,13 +214,14 @@ fn parse_bound(v: Option<&str>, end: bool) -> Result<Option<OffsetDateTime>, Str
     responses(
         (status = 200, description = "The order", body = OrderDetail),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key lacks orders:read", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
     )
 )]
 pub async fn show(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(order_number): Path<String>,
+    ApiPath(order_number): ApiPath<String>,
 ) -> Result<Json<OrderDetail>, ApiError> {
     caller.require("orders:read")?;
     match orders::get(&state.store, &order_number).await? {

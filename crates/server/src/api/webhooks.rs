@@ -3,7 +3,7 @@
 //! Every route needs an API key with `admin`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use http::StatusCode;
 use orderly_domain::intake::FieldError;
 use orderly_store::delivery::{self, DeliveryLog, Endpoint, NewEndpoint};
@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::egress::EgressPolicy;
 
@@ -22,8 +23,14 @@ pub struct CreateEndpoint {
     /// Where to POST events: an absolute `https://` URL on a public address (`http://` only when the
     /// server sets `ORDERLY_ALLOW_INSECURE_WEBHOOKS=1`; internal addresses only in
     /// `ORDERLY_WEBHOOK_ALLOWED_NETWORKS`).
+    /// The schema's pattern describes the default (https, a host name rather than an IP literal).
+    #[schema(
+        format = "uri",
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]://([^/?#@]*@)?[^/?#@]*\\.[A-Za-z][A-Za-z0-9-]*\\.?(:[0-9]{1,4})?([/?#].*)?$"
+    )]
     pub url: String,
     /// The signing secret, at least 16 characters; generated when omitted.
+    #[schema(min_length = 16)]
     pub secret: Option<String>,
     /// Free text.
     pub description: Option<String>,
@@ -59,7 +66,7 @@ pub async fn create(
         errors.push(field("url", &why));
     }
     let secret = secret.unwrap_or_else(generate_secret);
-    if secret.len() < 16 {
+    if secret.chars().count() < 16 {
         errors.push(field("secret", "must be at least 16 characters"));
     }
     if !errors.is_empty() {
@@ -101,7 +108,7 @@ fn field(name: &str, message: &str) -> FieldError {
 
 /// Lists webhook endpoints (secrets are never listed).
 #[utoipa::path(
-    get, path = "/api/v1/webhook-endpoints", tag = "webhooks", security(("api_key" = [])),
+    get, path = "/api/v1/webhook-endpoints", tag = "webhooks", operation_id = "list_webhook_endpoints", security(("api_key" = [])),
     responses(
         (status = 200, description = "Every endpoint", body = EndpointList),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
@@ -126,13 +133,14 @@ pub async fn list(
         (status = 201, description = "Created; the secret is shown once", body = CreatedEndpoint),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
         (status = 403, description = "The key lacks admin", body = ErrorBody),
+        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
         (status = 422, description = "Invalid or refused URL (http://, internal address), or a short secret", body = ErrorBody),
     )
 )]
 pub async fn add(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Json(body): Json<CreateEndpoint>,
+    ApiJson(body): ApiJson<CreateEndpoint>,
 ) -> Result<(StatusCode, Json<CreatedEndpoint>), ApiError> {
     caller.require("admin")?;
     let (endpoint, secret) = create(
@@ -155,13 +163,14 @@ pub async fn add(
     params(("id" = i64, Path, description = "Endpoint id")),
     responses(
         (status = 200, description = "Disabled", body = Endpoint),
+        (status = 403, description = "The key lacks admin", body = ErrorBody),
         (status = 404, description = "No such endpoint", body = ErrorBody),
     )
 )]
 pub async fn disable(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Endpoint>, ApiError> {
     caller.require("admin")?;
     let reason = format!("disabled by {}", caller.actor());
@@ -174,13 +183,14 @@ pub async fn disable(
     params(("id" = i64, Path, description = "Endpoint id")),
     responses(
         (status = 200, description = "Enabled", body = Endpoint),
+        (status = 403, description = "The key lacks admin", body = ErrorBody),
         (status = 404, description = "No such endpoint", body = ErrorBody),
     )
 )]
 pub async fn enable(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Endpoint>, ApiError> {
     caller.require("admin")?;
     let out = set_enabled(&state, id, true, None, &caller.actor()).await;
@@ -205,7 +215,8 @@ async fn set_enabled(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesParams {
-    /// Rows, 1–500 (default 50).
+    /// Rows, 1–500 (default 50); other values are clamped to that range.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_u64)]
     pub limit: Option<u32>,
 }
 
@@ -222,14 +233,16 @@ pub struct DeliveryList {
     params(("id" = i64, Path, description = "Endpoint id"), DeliveriesParams),
     responses(
         (status = 200, description = "Attempts, newest first", body = DeliveryList),
+        (status = 403, description = "The key lacks admin", body = ErrorBody),
         (status = 404, description = "No such endpoint", body = ErrorBody),
+        (status = 422, description = "limit is not a number", body = ErrorBody),
     )
 )]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
-    Query(params): Query<DeliveriesParams>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<DeliveriesParams>,
 ) -> Result<Json<DeliveryList>, ApiError> {
     caller.require("admin")?;
     if delivery::get_endpoint(&state.store, id).await?.is_none() {
