@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiBytes, ApiPath, json_body, opt_whole};
+use super::extract::{ApiBytes, ApiPath, json_body, opt_text, opt_whole, text};
 use super::openapi::{line_100, line_200, note_text, pincode};
 use crate::actions::{self, ActionError, Actor, ShipmentOutcome};
 use crate::app::AppState;
@@ -129,7 +129,8 @@ pub struct ShipmentBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CancelBody {
     /// Why (kept in the timeline).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub reason: String,
     /// The order's `version` as last read.
     #[serde(default, deserialize_with = "opt_whole")]
@@ -141,6 +142,7 @@ pub struct CancelBody {
 pub struct NoteBody {
     /// The note: 1–2000 characters once leading and trailing whitespace is trimmed.
     #[schema(schema_with = note_text)]
+    #[serde(deserialize_with = "text")]
     pub text: String,
 }
 
@@ -164,6 +166,8 @@ pub struct AddressInput {
     #[schema(schema_with = line_200)]
     pub line1: String,
     /// Second line (optional).
+    #[serde(default, deserialize_with = "opt_text")]
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub line2: Option<String>,
     /// City: 1–100 characters, no control characters.
     #[schema(schema_with = line_100)]
@@ -175,6 +179,8 @@ pub struct AddressInput {
     #[schema(schema_with = pincode)]
     pub pincode: String,
     /// Ignored: stored as `IN`.
+    #[serde(deserialize_with = "text")]
+    #[schema(pattern = "^[^\\u0000]*$")]
     pub country: String,
 }
 

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiBytes, ApiPath, parse_json};
+use super::extract::{ApiBytes, ApiPath, parse_json, texts};
 use crate::actions::{self, Actor, BatchKind};
 use crate::app::AppState;
 
@@ -26,6 +26,7 @@ pub struct BatchBody {
     pub kind: BatchKind,
     /// The orders: 1–1000 order numbers (blank ones and repeats are dropped).
     #[schema(schema_with = order_numbers)]
+    #[serde(deserialize_with = "texts")]
     pub order_numbers: Vec<String>,
 }
 

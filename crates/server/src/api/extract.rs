@@ -9,7 +9,10 @@
 //! | body not JSON | 400 `malformed_json` |
 //! | JSON of the wrong shape | 422 `validation_failed` |
 //! | query string of the wrong shape | 422 `validation_failed` |
-//! | path segment of the wrong type (e.g. an id that is not a number) | 404 `not_found` |
+//! | path segment of the wrong type (e.g. an id that is not a number), or holding U+0000 | 404 `not_found` |
+//! | query string holding U+0000 | 422 `validation_failed` |
+//!
+//! Text fields use [`text`] / [`opt_text`] / [`texts`], which refuse U+0000 (PostgreSQL cannot store it).
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -125,6 +128,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.query().is_some_and(encodes_nul) {
+            return Err(ApiError::validation(vec![FieldError {
+                pointer: String::new(),
+                message: NUL_REFUSED.into(),
+            }]));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
@@ -145,6 +154,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if encodes_nul(parts.uri.path()) {
+            return Err(ApiError::not_found(
+                "no such resource: the path holds U+0000",
+            ));
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
@@ -181,4 +195,43 @@ where
         .and_then(|i| T::try_from(i).ok())
         .map(Some)
         .ok_or_else(|| D::Error::custom(format!("{n} is not a whole number in range")))
+}
+
+/// The refusal of a text holding U+0000, which PostgreSQL cannot store or compare.
+const NUL_REFUSED: &str = "text must not contain the NUL character (U+0000)";
+
+fn refuse_nul<E: serde::de::Error>(s: String) -> Result<String, E> {
+    if s.contains('\0') {
+        Err(E::custom(NUL_REFUSED))
+    } else {
+        Ok(s)
+    }
+}
+
+/// `deserialize_with` for text: refuses U+0000 (422) before it can reach the database.
+pub fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    refuse_nul(String::deserialize(d)?)
+}
+
+/// `deserialize_with` for optional text (see [`text`]).
+pub fn opt_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Option::<String>::deserialize(d)?
+        .map(refuse_nul)
+        .transpose()
+}
+
+/// `deserialize_with` for a list of texts (see [`text`]).
+pub fn texts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    use serde::Deserialize;
+    Vec::<String>::deserialize(d)?
+        .into_iter()
+        .map(refuse_nul)
+        .collect()
+}
+
+/// True when a raw (percent-encoded) path or query string encodes U+0000.
+fn encodes_nul(raw: &str) -> bool {
+    raw.contains("%00")
 }

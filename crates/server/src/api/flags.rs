@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiBytes, opt_whole, parse_json};
+use super::extract::{ApiBytes, opt_whole, parse_json, text, texts};
 use super::openapi::reason_text;
 use crate::app::AppState;
 use crate::feature::{self, SetError, Source};
@@ -59,9 +59,10 @@ pub struct SetFlag {
     #[serde(default, deserialize_with = "opt_whole")]
     pub percent: Option<u8>,
     /// Required (non-empty) for `internal`: emails or API key prefixes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "texts")]
     pub staff: Vec<String>,
     /// Why (required; kept in the history and the audit log).
+    #[serde(deserialize_with = "text")]
     pub reason: String,
     /// The `version` you read; 409 when it changed meanwhile.
     #[serde(default, deserialize_with = "opt_whole")]
@@ -79,7 +80,7 @@ pub enum SetFlagRequest {
         #[schema(minimum = 0, maximum = 100)]
         percent: Option<u8>,
         /// Ignored.
-        #[schema(required = false)]
+        #[schema(required = false, schema_with = any_staff)]
         staff: Vec<String>,
         /// Why (kept in the history and the audit log).
         #[schema(schema_with = reason_text)]
@@ -107,7 +108,7 @@ pub enum SetFlagRequest {
         #[schema(minimum = 0, maximum = 100)]
         percent: u8,
         /// Emails or API key prefixes.
-        #[schema(required = false)]
+        #[schema(required = false, schema_with = any_staff)]
         staff: Vec<String>,
         /// Why (kept in the history and the audit log).
         #[schema(schema_with = reason_text)]
@@ -121,7 +122,7 @@ pub enum SetFlagRequest {
         #[schema(minimum = 0, maximum = 100)]
         percent: Option<u8>,
         /// Ignored.
-        #[schema(required = false)]
+        #[schema(required = false, schema_with = any_staff)]
         staff: Vec<String>,
         /// Why (kept in the history and the audit log).
         #[schema(schema_with = reason_text)]
@@ -129,6 +130,13 @@ pub enum SetFlagRequest {
         /// The `version` you read; 409 when it changed meanwhile.
         expected_version: Option<i64>,
     },
+}
+
+/// A staff list (ignored, or optional): texts.
+fn any_staff() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(super::openapi::plain_text())
+        .build()
 }
 
 /// A non-empty staff list of non-blank entries.

@@ -7,9 +7,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-/// Pattern of a text that is not blank: it has a character Rust's `str::trim` keeps.
-pub const NON_BLANK: &str =
-    r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+/// Pattern of a text that is not blank (it has a character Rust's `str::trim` keeps) and has no
+/// U+0000 (which PostgreSQL cannot store; `api::extract::text` refuses it).
+pub const NON_BLANK: &str = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$";
+
+/// Pattern of any text without U+0000.
+pub const TEXT: &str = r"^[^\u0000]*$";
 
 /// Pattern of a one-line text field: not blank, and no control characters.
 pub const LINE: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$";
@@ -45,6 +48,14 @@ pub fn line_200() -> Object {
         Some(200),
         "1–200 characters once trimmed, no control characters",
     )
+}
+
+/// Schema of a free text (no U+0000).
+pub fn plain_text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(TEXT))
+        .build()
 }
 
 /// Schema of a note: 1–2000 characters, not blank.

@@ -27,6 +27,7 @@ pub struct ListParams {
     #[param(pattern = "^(failed_shipments|sla_at_risk)?$")]
     pub view: Option<String>,
     /// Order number, customer email, phone (any common spelling) or AWB.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub q: Option<String>,
     /// Placed at or after: RFC 3339 instant, or a date (start of that day in IST).
     #[param(schema_with = time_bound)]

@@ -80,6 +80,13 @@ pub async fn receive(
             format!("not a tracking webhook: {}", e.ops_message()),
         )
     })?;
+    if hook.awb.contains('\0') {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "not a tracking webhook: the awb holds U+0000",
+        ));
+    }
     let Some(status) = hook.shipment_status_id else {
         return Ok((StatusCode::OK, "ignored: no shipment status"));
     };

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery, opt_text, text};
 use crate::app::AppState;
 use crate::egress::EgressPolicy;
 
@@ -26,13 +26,17 @@ pub struct CreateEndpoint {
     /// The schema's pattern describes the default (https, a host name rather than an IP literal).
     #[schema(
         format = "uri",
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]://([^/?#@]*@)?[^/?#@]*\\.[A-Za-z][A-Za-z0-9-]*\\.?(:[0-9]{1,4})?([/?#].*)?$"
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]://([^/?#@\\u0000]*@)?[^/?#@\\u0000]*\\.[A-Za-z][A-Za-z0-9-]*\\.?(:[0-9]{1,4})?([/?#][^\\u0000]*)?$"
     )]
+    #[serde(deserialize_with = "text")]
     pub url: String,
     /// The signing secret, at least 16 characters; generated when omitted.
-    #[schema(min_length = 16)]
+    #[schema(min_length = 16, pattern = "^[^\\u0000]*$")]
+    #[serde(default, deserialize_with = "opt_text")]
     pub secret: Option<String>,
     /// Free text.
+    #[schema(pattern = "^[^\\u0000]*$")]
+    #[serde(default, deserialize_with = "opt_text")]
     pub description: Option<String>,
 }
 
