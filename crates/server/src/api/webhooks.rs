@@ -23,10 +23,10 @@ pub struct CreateEndpoint {
     /// Where to POST events: an absolute `https://` URL on a public address (`http://` only when the
     /// server sets `ORDERLY_ALLOW_INSECURE_WEBHOOKS=1`; internal addresses only in
     /// `ORDERLY_WEBHOOK_ALLOWED_NETWORKS`).
-    /// The schema's pattern describes the default (https, a host name rather than an IP literal).
+    /// The schema's pattern describes the default: https, and an ASCII host name whose last label
+    /// does not start with a digit (so never an IP literal, which may name an internal address).
     #[schema(
-        format = "uri",
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]://([^/?#@\\u0000]*@)?[^/?#@\\u0000]*\\.[A-Za-z][A-Za-z0-9-]*\\.?(:[0-9]{1,4})?([/?#][^\\u0000]*)?$"
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]://([^/?#@\\\\\\u0000]*@)?([A-Za-z0-9!$&'()*+,;=_~-]+\\.)+[A-Za-z!$&'()*+,;=_~-][A-Za-z0-9!$&'()*+,;=_~-]*\\.?(:[0-9]{0,4})?([/?#][^\\u0000]*)?$"
     )]
     #[serde(deserialize_with = "text")]
     pub url: String,
