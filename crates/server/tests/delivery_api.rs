@@ -5,7 +5,8 @@
 mod common;
 mod delivery_harness;
 
-use delivery_harness::{App, Receiver};
+use common::TestApp;
+use delivery_harness::Receiver;
 use orderly::workers::dispatch;
 use orderly_store::Engine;
 use serde_json::Value;
@@ -18,12 +19,12 @@ stories!(
 );
 
 async fn the_pull_feed_pages_through_every_event_in_order(engine: Engine) {
-    let app = App::spawn(engine, false, |_| {}).await;
+    let app = delivery_harness::builder(engine, false).spawn().await;
     let mut ids = Vec::new();
     for n in 0..7 {
         ids.push(app.event(None, n).await);
     }
-    let key = app.key(&["events:read"]).await;
+    let key = app.api_key(&["events:read"]).await;
     let get = |path: String| {
         let (app, key) = (&app, &key);
         async move {
@@ -64,7 +65,7 @@ async fn the_pull_feed_pages_through_every_event_in_order(engine: Engine) {
     let (status, body) = get("/api/v1/events?after=abc&limit=0".into()).await;
     assert_eq!(status, 422);
     assert_eq!(body["fields"].as_array().unwrap().len(), 2);
-    let orders_only = app.key(&["orders:read"]).await;
+    let orders_only = app.api_key(&["orders:read"]).await;
     let r = app
         .client
         .get(app.url("/api/v1/events"))
@@ -73,12 +74,13 @@ async fn the_pull_feed_pages_through_every_event_in_order(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    app.finish().await;
 }
 
 async fn webhook_endpoints_need_an_admin_key_and_never_show_the_secret_again(engine: Engine) {
-    let app = App::spawn(engine, false, |_| {}).await;
-    let admin = app.key(&["admin"]).await;
-    let reader = app.key(&["orders:read", "events:read"]).await;
+    let app = delivery_harness::builder(engine, false).spawn().await;
+    let admin = app.api_key(&["admin"]).await;
+    let reader = app.api_key(&["orders:read", "events:read"]).await;
     let list = app.url("/api/v1/webhook-endpoints");
     assert_eq!(app.client.get(&list).send().await.unwrap().status(), 401);
     assert_eq!(
@@ -148,10 +150,11 @@ async fn webhook_endpoints_need_an_admin_key_and_never_show_the_secret_again(eng
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    app.finish().await;
 }
 
 async fn metrics_need_a_key_and_show_the_outbox_lag(engine: Engine) {
-    let app = App::spawn(engine, false, |_| {}).await;
+    let app = delivery_harness::builder(engine, false).spawn().await;
     let rx = Receiver::start().await;
     app.order(1).await;
     let (endpoint, _) = app.add_endpoint(&rx.url).await;
@@ -166,7 +169,7 @@ async fn metrics_need_a_key_and_show_the_outbox_lag(engine: Engine) {
             .status(),
         401
     );
-    let reader = app.key(&["orders:read"]).await;
+    let reader = app.api_key(&["orders:read"]).await;
     assert_eq!(
         app.client
             .get(app.url("/metrics"))
@@ -177,7 +180,7 @@ async fn metrics_need_a_key_and_show_the_outbox_lag(engine: Engine) {
             .status(),
         403
     );
-    let key = app.key(&["metrics:read"]).await;
+    let key = app.api_key(&["metrics:read"]).await;
     let scrape = || async {
         let r = app
             .client
@@ -214,6 +217,7 @@ async fn metrics_need_a_key_and_show_the_outbox_lag(engine: Engine) {
         text.contains("orderly_webhook_attempts_total{outcome=\"delivered\"} 2"),
         "{text}"
     );
+    app.finish().await;
 }
 
 fn orderly(database_url: &str, args: &[&str]) -> std::process::Output {
@@ -229,7 +233,7 @@ fn orderly(database_url: &str, args: &[&str]) -> std::process::Output {
 }
 
 async fn the_webhook_commands_add_list_and_replay(engine: Engine) {
-    let app = App::spawn(engine, false, |_| {}).await;
+    let app = delivery_harness::builder(engine, false).spawn().await;
     let url = app.state.settings.database_url.clone();
     let rx = Receiver::start().await;
     let out = orderly(
@@ -260,9 +264,10 @@ async fn the_webhook_commands_add_list_and_replay(engine: Engine) {
         String::from_utf8_lossy(&out.stderr)
     );
     // The command queued it on the wall clock; the app runs on a clock that stands still.
-    app.clock.advance(time::Duration::minutes(1));
+    app.clock().advance(time::Duration::minutes(1));
     dispatch::run_once(&app.state).await.unwrap();
     assert_eq!(rx.ids(), vec![id.clone(), id]);
     let missing = orderly(&url, &["webhook", "replay", "--event", "nope"]);
     assert!(!missing.status.success());
+    app.finish().await;
 }

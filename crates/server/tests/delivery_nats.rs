@@ -9,7 +9,7 @@ mod delivery_harness;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
-use delivery_harness::{App, INTAKE_SECRET};
+use common::{SECRET as INTAKE_SECRET, TestApp};
 use orderly::Settings;
 use orderly::config::Secret;
 use orderly::workers::nats;
@@ -63,7 +63,7 @@ fn sign(secret: &str, payload: &str, age_secs: i64) -> Option<String> {
     Some(orderly::signature::sign(secret, t, payload.as_bytes()))
 }
 
-async fn order_count(app: &App) -> i64 {
+async fn order_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM orders")
         .fetch_one(app.store.reader())
         .await
@@ -108,7 +108,10 @@ async fn stream_messages(js: &jetstream::Context, name: &str) -> u64 {
 
 async fn an_event_published_twice_is_stored_once_in_jetstream(engine: Engine) {
     let (stream, prefix) = names();
-    let app = App::spawn(engine, false, local_nats(&stream, &prefix)).await;
+    let app = delivery_harness::builder(engine, false)
+        .settings(local_nats(&stream, &prefix))
+        .spawn()
+        .await;
     let js = nats::connect(&app.state.settings).await.unwrap();
     let ids = [app.event(None, 0).await, app.event(None, 1).await];
     assert_eq!(nats::publish_once(&app.state, &js, "w1").await.unwrap(), 2);
@@ -138,13 +141,17 @@ async fn an_event_published_twice_is_stored_once_in_jetstream(engine: Engine) {
     assert_eq!(nats::publish_once(&app.state, &js, "w2").await.unwrap(), 0);
     assert_eq!(nats::subject("orders", "OrderShipped"), "orders.shipped");
     js.delete_stream(&stream).await.unwrap();
+    app.finish().await;
 }
 
 async fn a_redelivered_order_placed_message_stores_one_order_and_invalid_ones_are_acknowledged(
     engine: Engine,
 ) {
     let (stream, prefix) = names();
-    let app = App::spawn(engine, true, local_nats(&stream, &prefix)).await;
+    let app = delivery_harness::builder(engine, true)
+        .settings(local_nats(&stream, &prefix))
+        .spawn()
+        .await;
     let js = nats::connect(&app.state.settings).await.unwrap();
     let body = common::envelope(7).to_string();
     let subject = format!("{prefix}.placed");
@@ -180,13 +187,16 @@ async fn a_redelivered_order_placed_message_stores_one_order_and_invalid_ones_ar
         text.contains("orderly_nats_intake_total{outcome=\"malformed\"} 1"),
         "{text}"
     );
-    drop(app);
+    app.finish().await;
     js.delete_stream(&stream).await.unwrap();
 }
 
 async fn an_order_placed_message_without_a_valid_signature_is_dropped(engine: Engine) {
     let (stream, prefix) = names();
-    let app = App::spawn(engine, true, local_nats(&stream, &prefix)).await;
+    let app = delivery_harness::builder(engine, true)
+        .settings(local_nats(&stream, &prefix))
+        .spawn()
+        .await;
     let js = nats::connect(&app.state.settings).await.unwrap();
     let subject = format!("{prefix}.placed");
     let orders: Vec<String> = (11..15).map(|n| common::envelope(n).to_string()).collect();
@@ -216,18 +226,20 @@ async fn an_order_placed_message_without_a_valid_signature_is_dropped(engine: En
     ] {
         assert!(text.contains(line), "{line} in {text}");
     }
-    drop(app);
+    app.finish().await;
     js.delete_stream(&stream).await.unwrap();
 }
 
 async fn orderly_refuses_an_anonymous_nats_connection_unless_allowed(engine: Engine) {
     let (stream, prefix) = names();
     let not_allowed = local_nats(&stream, &prefix);
-    let app = App::spawn(engine, true, move |s| {
-        not_allowed(s);
-        s.nats_auth.allow_anonymous = false;
-    })
-    .await;
+    let app = delivery_harness::builder(engine, true)
+        .settings(move |s| {
+            not_allowed(s);
+            s.nats_auth.allow_anonymous = false;
+        })
+        .spawn()
+        .await;
     // Someone publishes a signed order; Orderly's NATS worker must not have started.
     let mut allowed = (*app.state.settings).clone();
     allowed.nats_auth.allow_anonymous = true;
@@ -261,7 +273,7 @@ async fn orderly_refuses_an_anonymous_nats_connection_unless_allowed(engine: Eng
         .unwrap_err()
         .to_string();
     assert!(err.contains("ORDERLY_NATS_ALLOW_ANONYMOUS"), "{err}");
-    drop(app);
+    app.finish().await;
     js.delete_stream(&stream).await.unwrap();
 }
 
@@ -342,12 +354,15 @@ async fn orderly_authenticates_to_a_nats_server_that_requires_a_password(engine:
         nats::connect(&anonymous).await.is_err(),
         "this server requires a password"
     );
-    let app = App::spawn(engine, true, configure("nats-password-0123")).await;
+    let app = delivery_harness::builder(engine, true)
+        .settings(configure("nats-password-0123"))
+        .spawn()
+        .await;
     let js = nats::connect(&app.state.settings).await.unwrap();
     let body = common::envelope(31).to_string();
     let sig = sign(INTAKE_SECRET, &body, 0);
     publish(&js, &format!("{prefix}.placed"), &body, "m0", sig).await;
     all_acknowledged(&js, &stream, &prefix, 1).await;
     assert_eq!(order_count(&app).await, 1);
-    drop(app);
+    app.finish().await;
 }

@@ -8,7 +8,7 @@ mod common;
 mod dashboard;
 mod feature_flag_support;
 
-use common::{Options, TestApp};
+use common::TestApp;
 use feature_flag_support::*;
 use orderly::feature;
 use orderly::workers::rollback;
@@ -183,6 +183,7 @@ async fn the_rollback_guard_switches_fulfilment_off_and_emits_an_event(engine: E
             .broken,
         None
     );
+    app.finish().await;
 }
 
 async fn a_small_or_healthy_window_does_not_roll_back(engine: Engine) {
@@ -204,6 +205,7 @@ async fn a_small_or_healthy_window_does_not_roll_back(engine: Engine) {
             .as_str(),
         "on"
     );
+    app.finish().await;
 }
 
 async fn the_rollout_report_shows_each_stage_against_its_gate(engine: Engine) {
@@ -227,22 +229,18 @@ async fn the_rollout_report_shows_each_stage_against_its_gate(engine: Engine) {
     assert!(html.contains("Beta success gate"));
     assert!(html.contains("GA success gate"));
     assert!(html.contains("Average time-to-ship"));
+    app.finish().await;
 }
 
 async fn the_simulators_courier_refusals_trip_the_rollback_guard(engine: Engine) {
-    fn tweak(s: &mut orderly::Settings) {
-        s.feature_order_fulfillment = Some("on".into());
-        s.feature_rollback.thresholds.min_sample = 5;
-    }
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            sim: Some(shiprocket_sim::SimConfig::default()),
-            tweak: Some(tweak),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine)
+        .sim(shiprocket_sim::SimConfig::default())
+        .settings(|s| {
+            s.feature_order_fulfillment = Some("on".into());
+            s.feature_rollback.thresholds.min_sample = 5;
+        })
+        .spawn()
+        .await;
     app.sim().control().set_faults(shiprocket_sim::FaultConfig {
         refusal_rate: 1.0,
         endpoints: vec!["courier/assign/awb".into()],
@@ -276,25 +274,19 @@ async fn the_simulators_courier_refusals_trip_the_rollback_guard(engine: Engine)
         "off"
     );
     assert_eq!(rolled_back_events(&app).await.len(), 1);
+    app.finish().await;
 }
 
 async fn the_saga_starts_no_new_work_outside_the_flag_but_finishes_past_the_awb(engine: Engine) {
     use orderly::actions::{Actor, request_shipment};
     use orderly::shipping::StopAt;
     use orderly::shipping::{drive, drive_until};
-    fn tweak(s: &mut orderly::Settings) {
-        s.feature_order_fulfillment = Some("on".into());
-    }
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            sim: Some(shiprocket_sim::SimConfig::default()),
-            tweak: Some(tweak),
-            web_only: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine)
+        .sim(shiprocket_sim::SimConfig::default())
+        .web_only()
+        .settings(|s| s.feature_order_fulfillment = Some("on".into()))
+        .spawn()
+        .await;
     let key = app.api_key(&["orders:read", "orders:write"]).await;
     let actor = Actor::user("asha@brand.in");
     let mut ids = Vec::new();
@@ -338,6 +330,7 @@ async fn the_saga_starts_no_new_work_outside_the_flag_but_finishes_past_the_awb(
         matches!(finished.as_str(), "pickup_scheduled" | "done"),
         "{finished}"
     );
+    app.finish().await;
 }
 
 /// Figures for the report: `cargo test -p orderly --test feature_rollback -- --ignored --nocapture measure`.

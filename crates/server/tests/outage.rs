@@ -8,7 +8,7 @@ mod dashboard;
 
 use std::time::Duration;
 
-use common::{Options, TestApp};
+use common::TestApp;
 use orderly::actions::{self, Actor};
 use orderly::clock::Clock;
 use orderly_store::Engine;
@@ -45,24 +45,20 @@ async fn count(app: &TestApp, sql: &'static str) -> i64 {
 
 async fn a_thirty_minute_outage_parks_shipments_then_every_order_ships_once(engine: Engine) {
     let clock = orderly::clock::ManualClock::new(time::OffsetDateTime::now_utc());
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            sim: Some(SimConfig {
-                seed: 11,
-                ..SimConfig::default()
-            }),
-            clock: Some(clock.clone()),
-            tweak: Some(|s| {
-                s.shiprocket_timeout = Duration::from_millis(300);
-                s.shiprocket_breaker_cooldown = Duration::from_millis(200);
-                // Five attempts are enough for the guard to judge (as in beta).
-                s.feature_rollback.thresholds.min_sample = 5;
-            }),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine)
+        .sim(SimConfig {
+            seed: 11,
+            ..SimConfig::default()
+        })
+        .clock(clock.clone())
+        .settings(|s| {
+            s.shiprocket_timeout = Duration::from_millis(300);
+            s.shiprocket_breaker_cooldown = Duration::from_millis(200);
+            // Five attempts are enough for the guard to judge (as in beta).
+            s.feature_rollback.thresholds.min_sample = 5;
+        })
+        .spawn()
+        .await;
     let actor = Actor::system("test");
     let mut numbers = Vec::new();
     for i in 0..5 {

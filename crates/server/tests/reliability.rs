@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Options, TestApp};
+use common::TestApp;
 use orderly::actions::{self, Actor, BatchKind};
 use orderly::shipping::{STEPS, StopAt};
 use orderly::shipping::{drive, drive_until};
@@ -50,15 +50,11 @@ async fn a_crash_at_any_saga_boundary_resumes_to_exactly_one_shipment(engine: En
     let mut stops: Vec<StopAt> = STEPS.iter().map(|s| StopAt::Before(s)).collect();
     stops.extend(STEPS.iter().map(|s| StopAt::AfterCall(s)));
     for (i, stop) in stops.into_iter().enumerate() {
-        let app = TestApp::spawn_with(
-            engine,
-            Options {
-                sim: Some(SimConfig::default()),
-                web_only: true,
-                ..Options::default()
-            },
-        )
-        .await;
+        let app = TestApp::builder(engine)
+            .sim(SimConfig::default())
+            .web_only()
+            .spawn()
+            .await;
         let actor = Actor::system("test");
         let n = place_serviceable(&app, 100 + i as u64).await;
         actions::mark_processing(&app.state, &n, None, &actor)
@@ -89,6 +85,7 @@ async fn a_crash_at_any_saga_boundary_resumes_to_exactly_one_shipment(engine: En
         );
         assert_eq!(attempts.len(), 1);
         assert_eq!(attempts[0].step, "done", "{stop:?}");
+        app.finish().await;
     }
 }
 
@@ -110,19 +107,15 @@ async fn a_fault_mix_leaves_every_order_shipped_or_failed_with_a_reason_and_no_d
         },
         ..SimConfig::default()
     };
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            sim: Some(sim),
-            clock: Some(clock.clone()),
-            tweak: Some(|s| {
-                s.shiprocket_timeout = Duration::from_millis(500);
-                s.shiprocket_breaker_cooldown = Duration::from_millis(200);
-            }),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine)
+        .sim(sim)
+        .clock(clock.clone())
+        .settings(|s| {
+            s.shiprocket_timeout = Duration::from_millis(500);
+            s.shiprocket_breaker_cooldown = Duration::from_millis(200);
+        })
+        .spawn()
+        .await;
     let mut numbers = Vec::new();
     for seq in 0..200 {
         numbers.push(app.place(1000 + seq).await);
@@ -197,6 +190,7 @@ async fn a_fault_mix_leaves_every_order_shipped_or_failed_with_a_reason_and_no_d
         shipped,
         "an AWB per shipped order, no duplicates"
     );
+    app.finish().await;
 }
 
 async fn cancelling_during_a_running_batch_leaves_no_shipment_for_that_order(engine: Engine) {
@@ -268,4 +262,5 @@ async fn cancelling_during_a_running_batch_leaves_no_shipment_for_that_order(eng
         }
     }
     assert_eq!(outbox_count(&app, &victim, "OrderShipped").await, 0);
+    app.finish().await;
 }

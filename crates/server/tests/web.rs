@@ -51,6 +51,7 @@ async fn every_dashboard_route_redirects_to_login_without_a_session(engine: Engi
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
+    app.finish().await;
 }
 
 async fn an_operator_signs_in_and_sees_an_order_placed_through_the_intake(engine: Engine) {
@@ -63,6 +64,7 @@ async fn an_operator_signs_in_and_sees_an_order_placed_through_the_intake(engine
     let detail = op.html(&format!("/orders/{number}")).await;
     assert!(detail.contains("Mark as Processing"));
     assert!(detail.contains("Status history"));
+    app.finish().await;
 }
 
 async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong(engine: Engine) {
@@ -74,6 +76,7 @@ async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong(engine:
     let r = try_sign_in(&app, "nobody@example.in", PASSWORD).await;
     assert_eq!(r.status(), 401);
     assert!(r.text().await.unwrap().contains(orderly::web::auth::WRONG));
+    app.finish().await;
 }
 
 async fn the_sixth_failed_sign_in_within_fifteen_minutes_is_refused_with_a_clear_message(
@@ -106,6 +109,7 @@ async fn the_sixth_failed_sign_in_within_fifteen_minutes_is_refused_with_a_clear
             .status(),
         303
     );
+    app.finish().await;
 }
 
 async fn html_pages_carry_a_strict_content_security_policy_and_no_inline_script(engine: Engine) {
@@ -140,6 +144,7 @@ async fn html_pages_carry_a_strict_content_security_policy_and_no_inline_script(
             !html.contains("http://") || !html.contains("<link rel=\"stylesheet\" href=\"http")
         );
     }
+    app.finish().await;
 }
 
 async fn session_cookies_are_http_only_and_same_site_lax(engine: Engine) {
@@ -170,6 +175,7 @@ async fn session_cookies_are_http_only_and_same_site_lax(engine: Engine) {
             .await
             .unwrap();
     assert!(stored.is_some());
+    app.finish().await;
 }
 
 async fn a_customer_name_with_markup_is_shown_as_text(engine: Engine) {
@@ -186,6 +192,7 @@ async fn a_customer_name_with_markup_is_shown_as_text(engine: Engine) {
             "{path}"
         );
     }
+    app.finish().await;
 }
 
 async fn the_status_tabs_filter_and_count_orders(engine: Engine) {
@@ -206,6 +213,7 @@ async fn the_status_tabs_filter_and_count_orders(engine: Engine) {
     assert!(all.contains("data-count=\"all\">2<"), "count of all");
     let failed = op.html("/orders?tab=failed").await;
     assert!(failed.contains("No orders match"));
+    app.finish().await;
 }
 
 async fn search_finds_an_order_by_number_and_by_phone_in_another_spelling(engine: Engine) {
@@ -232,6 +240,7 @@ async fn search_finds_an_order_by_number_and_by_phone_in_another_spelling(engine
         ))
         .await;
     assert!(html.contains(&format!(">{a}<")), "phone search");
+    app.finish().await;
 }
 
 async fn opening_an_order_stops_highlighting_it_as_new(engine: Engine) {
@@ -241,6 +250,7 @@ async fn opening_an_order_stops_highlighting_it_as_new(engine: Engine) {
     assert!(op.html("/orders").await.contains("order-row new"));
     op.html(&format!("/orders/{a}")).await;
     assert!(!op.html("/orders").await.contains("order-row new"));
+    app.finish().await;
 }
 
 async fn static_assets_are_cached_for_a_year_and_compressed(engine: Engine) {
@@ -268,6 +278,7 @@ async fn static_assets_are_cached_for_a_year_and_compressed(engine: Engine) {
             .status(),
         404
     );
+    app.finish().await;
 }
 
 async fn signing_out_ends_the_session(engine: Engine) {
@@ -276,6 +287,7 @@ async fn signing_out_ends_the_session(engine: Engine) {
     let r = op.post("/logout", &[("csrf", &op.csrf)]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(op.get("/orders").await.status(), 303);
+    app.finish().await;
 }
 
 /// Walks `router.rs` itself, so a page added later without a session check fails here.
@@ -321,6 +333,7 @@ async fn every_html_route_in_the_router_redirects_to_login_without_a_session(eng
         }
     }
     assert!(checked >= 18, "only {checked} routes found in router.rs");
+    app.finish().await;
 }
 
 async fn a_list_that_cannot_load_says_so_and_offers_retry(engine: Engine) {
@@ -342,4 +355,5 @@ async fn a_list_that_cannot_load_says_so_and_offers_retry(engine: Engine) {
         .unwrap();
     // Retry (the same URL) works again.
     assert!(op.html("/orders?tab=placed").await.contains(&number));
+    app.finish().await;
 }

@@ -86,6 +86,7 @@ async fn the_action_forms_show_the_specs_sentences(engine: Engine) {
         .post(&format!("/orders/{n}/ship"), &[("csrf", &op.csrf)])
         .await;
     assert_eq!(r.status(), 409);
+    app.finish().await;
 }
 
 async fn a_viewer_sees_no_action_buttons_and_cannot_act(engine: Engine) {
@@ -125,6 +126,7 @@ async fn a_viewer_sees_no_action_buttons_and_cannot_act(engine: Engine) {
         )
         .await;
     assert_eq!(r.status(), 403);
+    app.finish().await;
 }
 
 async fn a_form_without_the_sessions_csrf_token_is_refused(engine: Engine) {
@@ -154,6 +156,7 @@ async fn a_form_without_the_sessions_csrf_token_is_refused(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    app.finish().await;
 }
 
 async fn only_admins_manage_users(engine: Engine) {
@@ -191,6 +194,7 @@ async fn only_admins_manage_users(engine: Engine) {
             .await
             .contains("new@example.in")
     );
+    app.finish().await;
 }
 
 async fn only_admins_see_and_switch_webhook_endpoints(engine: Engine) {
@@ -224,4 +228,5 @@ async fn only_admins_see_and_switch_webhook_endpoints(engine: Engine) {
         303
     );
     assert!(admin.html("/settings/webhooks").await.contains("Disabled"));
+    app.finish().await;
 }

@@ -57,6 +57,7 @@ async fn the_live_stream_announces_a_new_order_within_two_seconds(engine: Engine
     );
     assert!(seen.contains(&number));
     assert!(started.elapsed() < Duration::from_secs(2));
+    app.finish().await;
 }
 
 async fn a_reconnecting_stream_catches_up_with_last_event_id(engine: Engine) {
@@ -92,6 +93,7 @@ async fn a_reconnecting_stream_catches_up_with_last_event_id(engine: Engine) {
     // An id from another instance asks for a resync.
     let other = op.get("/events?since=deadbeef-1").await;
     read_until(other, "resync", Duration::from_secs(2)).await;
+    app.finish().await;
 }
 
 /// Two `orderly serve` instances on one PostgreSQL database: a change made through one reaches a
@@ -99,21 +101,11 @@ async fn a_reconnecting_stream_catches_up_with_last_event_id(engine: Engine) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_postgresql_share_live_updates() {
     let a = TestApp::spawn(Engine::Postgres).await;
-    let mut settings = orderly::Settings::local_defaults();
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.database_url = a.database_url.clone();
-    let store =
-        orderly_store::Store::connect(&a.database_url, orderly_store::StoreOptions::default())
-            .await
-            .unwrap();
-    let b = orderly::Application::build_with_store(settings, store)
-        .await
-        .unwrap();
-    let b_base = format!("http://{}", b.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(b.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let b = TestApp::builder(Engine::Postgres)
+        .database(&a.database_url)
+        .spawn()
+        .await;
+    let b_base = b.base.clone();
     // Sessions live in the shared database: a cookie from A works on B.
     let op = sign_in(&a, "ops@example.in", Role::Operator).await;
     let stream = op
@@ -134,5 +126,6 @@ async fn two_instances_on_postgresql_share_live_updates() {
         placing
     );
     assert!(seen.contains(&number), "B heard about {number}: {seen}");
-    let _ = stop.send(());
+    b.finish().await;
+    a.finish().await;
 }

@@ -8,7 +8,8 @@ mod delivery_harness;
 
 use axum::Router;
 use axum::routing::post;
-use delivery_harness::{App, Receiver, loopback_receivers};
+use common::TestApp;
+use delivery_harness::{Receiver, loopback_receivers};
 use http::StatusCode;
 use orderly::app::Clock;
 use orderly::egress::EgressPolicy;
@@ -26,8 +27,8 @@ stories!(
 );
 
 /// Registers `url` through the API; returns the status and body.
-async fn register(app: &App, url: &str) -> (u16, Value) {
-    let admin = app.key(&["admin"]).await;
+async fn register(app: &TestApp, url: &str) -> (u16, Value) {
+    let admin = app.api_key(&["admin"]).await;
     let r = app
         .client
         .post(app.url("/api/v1/webhook-endpoints"))
@@ -41,30 +42,30 @@ async fn register(app: &App, url: &str) -> (u16, Value) {
 
 /// Stores an endpoint without the registration check (one registered before the policy, or
 /// whose host name changed its answer since).
-async fn stored_endpoint(app: &App, url: &str) -> i64 {
+async fn stored_endpoint(app: &TestApp, url: &str) -> i64 {
     let new = NewEndpoint {
         url,
         secret: "whsec_0123456789abcdef0123",
         description: None,
     };
-    delivery::create_endpoint(&app.store, &new, app.clock.now(), "test")
+    delivery::create_endpoint(&app.store, &new, app.clock().now(), "test")
         .await
         .unwrap()
         .id
 }
 
 /// The error of the newest delivery attempt to `endpoint`.
-async fn last_error(app: &App, endpoint: i64) -> (Option<i64>, String) {
+async fn last_error(app: &TestApp, endpoint: i64) -> (Option<i64>, String) {
     let log = delivery::deliveries(&app.store, endpoint, 1).await.unwrap();
     let row = log.first().expect("an attempt was logged");
     (row.status_code, row.error.clone().unwrap_or_default())
 }
 
 async fn internal_and_plain_http_webhook_urls_are_refused_at_registration(engine: Engine) {
-    let app = App::spawn(engine, false, |s| {
-        s.webhook_egress = EgressPolicy::default()
-    })
-    .await;
+    let app = delivery_harness::builder(engine, false)
+        .settings(|s| s.webhook_egress = EgressPolicy::default())
+        .spawn()
+        .await;
     for (url, why) in [
         ("https://127.0.0.1:6379/", "loopback"),
         ("https://169.254.169.254/latest/meta-data/", "link-local"),
@@ -95,12 +96,18 @@ async fn a_loopback_receiver_needs_both_overrides(engine: Engine) {
         allow_insecure: true,
         ..EgressPolicy::default()
     };
-    let app = App::spawn(engine, false, move |s| s.webhook_egress = insecure_only).await;
+    let app = delivery_harness::builder(engine, false)
+        .settings(move |s| s.webhook_egress = insecure_only)
+        .spawn()
+        .await;
     let (status, body) = register(&app, &rx.url).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("loopback"), "{body}");
     drop(app);
-    let app = App::spawn(engine, false, |s| s.webhook_egress = loopback_receivers()).await;
+    let app = delivery_harness::builder(engine, false)
+        .settings(|s| s.webhook_egress = loopback_receivers())
+        .spawn()
+        .await;
     let (status, body) = register(&app, &rx.url).await;
     assert_eq!(status, 201, "{body}");
 }
@@ -114,7 +121,10 @@ async fn an_endpoint_that_points_inside_is_refused_at_connect_time_and_receives_
         allow_insecure: true,
         ..EgressPolicy::default()
     };
-    let app = App::spawn(engine, false, move |s| s.webhook_egress = lax_scheme).await;
+    let app = delivery_harness::builder(engine, false)
+        .settings(move |s| s.webhook_egress = lax_scheme)
+        .spawn()
+        .await;
     // A literal address (never reaches a resolver) and a name that resolves to loopback (what a
     // DNS-rebinding attacker's name does after registration).
     let literal = stored_endpoint(&app, &rx.url).await;
@@ -130,13 +140,15 @@ async fn an_endpoint_that_points_inside_is_refused_at_connect_time_and_receives_
     }
     drop(app);
     // Without the insecure override a stored http:// endpoint is refused before connecting.
-    let app = App::spawn(engine, false, |s| {
-        s.webhook_egress = EgressPolicy {
-            allowed_networks: vec!["127.0.0.1/32".parse().unwrap()],
-            ..EgressPolicy::default()
-        }
-    })
-    .await;
+    let app = delivery_harness::builder(engine, false)
+        .settings(|s| {
+            s.webhook_egress = EgressPolicy {
+                allowed_networks: vec!["127.0.0.1/32".parse().unwrap()],
+                ..EgressPolicy::default()
+            }
+        })
+        .spawn()
+        .await;
     let plain = stored_endpoint(&app, &rx.url).await;
     app.event(None, 1).await;
     dispatch::run_once(&app.state).await.unwrap();
@@ -175,7 +187,10 @@ async fn internal_service() -> String {
 }
 
 async fn the_delivery_log_shows_coarse_error_classes_and_keeps_http_statuses(engine: Engine) {
-    let app = App::spawn(engine, false, |_| {}).await;
+    let app = delivery_harness::builder(engine, false)
+        .settings(|_| {})
+        .spawn()
+        .await;
     let service = internal_service().await;
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -207,7 +222,10 @@ async fn the_delivery_log_shows_coarse_error_classes_and_keeps_http_statuses(eng
 }
 
 async fn the_webhook_command_refuses_internal_and_plain_http_urls(engine: Engine) {
-    let app = App::spawn(engine, false, |_| {}).await;
+    let app = delivery_harness::builder(engine, false)
+        .settings(|_| {})
+        .spawn()
+        .await;
     let add = |url: &str, insecure: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_orderly"))
             .args(["webhook", "add", "--url", url])

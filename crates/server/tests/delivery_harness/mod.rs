@@ -1,5 +1,5 @@
-//! Harness for the delivery tests: the real server on a manual clock (workers off unless asked),
-//! a webhook receiver on loopback that can be switched down, and helpers that write outbox rows.
+//! Helpers for the delivery tests (on the common `TestApp`, spawned with a manual clock): a webhook
+//! receiver on loopback that can be switched down, and helpers that write outbox rows.
 #![allow(dead_code, reason = "each delivery test binary uses a different part")]
 
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
@@ -10,82 +10,37 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use http::{HeaderMap, StatusCode};
-use orderly::app::{AppState, Clock, ManualClock};
-use orderly::config::{Role, Secret};
+use orderly::app::Clock;
 use orderly::egress::EgressPolicy;
-use orderly::{Application, Settings};
 use orderly_store::orders::{self, IntakeOutcome, PlacedMeta};
-use orderly_store::{Engine, Store, StoreOptions, outbox, testing};
+use orderly_store::{Engine, outbox};
 use time::OffsetDateTime;
-use tokio::sync::oneshot;
 
-pub const INTAKE_SECRET: &str = "test-intake-secret-0123456789";
+use crate::common::{TestApp, TestAppBuilder};
 
-/// A running Orderly whose clock only moves when the test moves it.
-pub struct App {
-    pub base: String,
-    pub store: Store,
-    pub state: AppState,
-    pub clock: ManualClock,
-    pub client: reqwest::Client,
-    shutdown: Option<oneshot::Sender<()>>,
+/// The delivery tests' app: a manual clock, background workers only when `workers`, and the
+/// loopback test receivers allowed as webhook destinations (production refuses them,
+/// `tests/webhook_egress.rs`). Add `.settings(..)` and `.spawn().await`.
+pub fn builder(engine: Engine, workers: bool) -> TestAppBuilder {
+    let b = TestApp::builder(engine)
+        .manual_clock()
+        .settings(|s| s.webhook_egress = loopback_receivers());
+    if workers { b } else { b.web_only() }
 }
 
-impl App {
-    /// Starts Orderly over a fresh database; `workers` runs the background workers, `configure`
-    /// adjusts settings (NATS).
-    pub async fn spawn(
-        engine: Engine,
-        workers: bool,
-        configure: impl FnOnce(&mut Settings),
-    ) -> App {
-        orderly::install_crypto_provider();
-        let url = testing::fresh_database(engine).await.unwrap();
-        let mut settings = Settings::local_defaults();
-        settings.bind = "127.0.0.1:0".parse().unwrap();
-        settings.database_url = url.clone();
-        settings.intake_secrets = vec![Secret::new(INTAKE_SECRET)];
-        settings.role = if workers { Role::All } else { Role::Web };
-        // The test receivers listen on http://127.0.0.1; production refuses both (tests/webhook_egress.rs).
-        settings.webhook_egress = loopback_receivers();
-        configure(&mut settings);
-        let store = Store::connect(&url, StoreOptions::default()).await.unwrap();
-        let clock = ManualClock::new(OffsetDateTime::now_utc());
-        let app = Application::build_with_store(settings, store.clone())
-            .await
-            .unwrap()
-            .with_clock(Arc::new(clock.clone()));
-        let addr = app.local_addr().unwrap();
-        let state = app.state().clone();
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async move {
-            let _ = rx.await;
-        }));
-        App {
-            base: format!("http://{addr}"),
-            store,
-            state,
-            clock,
-            client: reqwest::Client::new(),
-            shutdown: Some(tx),
-        }
+/// The egress override the loopback test receivers need: `http://` and 127.0.0.1 allowed.
+pub fn loopback_receivers() -> EgressPolicy {
+    EgressPolicy {
+        allow_insecure: true,
+        allowed_networks: vec!["127.0.0.1/32".parse().unwrap()],
     }
+}
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    pub async fn key(&self, scopes: &[&str]) -> String {
-        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-        orderly_store::api_keys::create(&self.store, "test", &scopes, "test")
-            .await
-            .unwrap()
-            .key
-    }
-
+/// Delivery helpers on the common [`TestApp`] (spawn it with `.manual_clock()`).
+impl TestApp {
     /// Adds a webhook endpoint through the API; returns (id, secret).
     pub async fn add_endpoint(&self, url: &str) -> (i64, String) {
-        let admin = self.key(&["admin"]).await;
+        let admin = self.api_key(&["admin"]).await;
         let r = self
             .client
             .post(self.url("/api/v1/webhook-endpoints"))
@@ -133,7 +88,7 @@ impl App {
             outbox::types::ORDER_STATUS_CHANGED,
             1,
             order.map(|(id, num)| (*id, num.as_str())),
-            self.clock.now(),
+            self.clock().now(),
             data,
         )
         .await
@@ -141,22 +96,6 @@ impl App {
         tx.commit().await.unwrap();
         self.state.live.notify_outbox();
         e.id
-    }
-}
-
-/// The egress override the loopback test receivers need: `http://` and 127.0.0.1 allowed.
-pub fn loopback_receivers() -> EgressPolicy {
-    EgressPolicy {
-        allow_insecure: true,
-        allowed_networks: vec!["127.0.0.1/32".parse().unwrap()],
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 

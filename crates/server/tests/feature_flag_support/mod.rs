@@ -7,37 +7,19 @@ use serde_json::Value;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::common::{self, Options, TestApp};
+use crate::common::{self, TestApp};
 
-/// Spawns with the flag's config value `v` (`None`: not configured) and a small rollback sample.
+/// Spawns (without workers) with the flag's config value `v` (`None`: not configured) and a small
+/// rollback sample.
 pub async fn spawn(engine: Engine, v: Option<&'static str>) -> TestApp {
-    fn off(s: &mut orderly::Settings) {
-        s.feature_order_fulfillment = None;
-        s.feature_rollback.thresholds.min_sample = 10;
-    }
-    fn pct30(s: &mut orderly::Settings) {
-        off(s);
-        s.feature_order_fulfillment = Some("percent:30".into());
-    }
-    fn on(s: &mut orderly::Settings) {
-        off(s);
-        s.feature_order_fulfillment = Some("on".into());
-    }
-    let tweak: fn(&mut orderly::Settings) = match v {
-        None => off,
-        Some("percent:30") => pct30,
-        Some("on") => on,
-        Some(other) => panic!("no tweak for {other}"),
-    };
-    TestApp::spawn_with(
-        engine,
-        Options {
-            tweak: Some(tweak),
-            web_only: true,
-            ..Options::default()
-        },
-    )
-    .await
+    TestApp::builder(engine)
+        .web_only()
+        .settings(move |s| {
+            s.feature_order_fulfillment = v.map(str::to_string);
+            s.feature_rollback.thresholds.min_sample = 10;
+        })
+        .spawn()
+        .await
 }
 
 pub async fn set(app: &TestApp, config: &str) {
