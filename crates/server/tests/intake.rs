@@ -19,6 +19,7 @@ stories!(
     a_second_active_secret_is_accepted_during_rotation,
     malformed_json_gets_400_and_non_json_gets_415,
     a_two_mebibyte_body_gets_413,
+    a_client_still_sending_a_too_large_body_reads_the_413,
     every_invalid_field_is_listed_with_its_pointer,
     missing_fields_are_all_listed,
     extra_fields_are_ignored,
@@ -61,6 +62,7 @@ async fn a_signed_order_is_stored_as_placed_and_answered_201(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(audit.len(), 1);
+    app.finish().await;
 }
 
 async fn a_redelivered_event_gets_200_with_the_same_body(engine: Engine) {
@@ -76,6 +78,7 @@ async fn a_redelivered_event_gets_200_with_the_same_body(engine: Engine) {
         orderly_store::orders::count_all(&app.store).await.unwrap(),
         1
     );
+    app.finish().await;
 }
 
 async fn a_new_event_with_an_identical_order_gets_200(engine: Engine) {
@@ -88,6 +91,7 @@ async fn a_new_event_with_an_identical_order_gets_200(engine: Engine) {
         orderly_store::orders::count_all(&app.store).await.unwrap(),
         1
     );
+    app.finish().await;
 }
 
 async fn the_same_order_number_with_different_content_gets_409_and_changes_nothing(engine: Engine) {
@@ -106,6 +110,7 @@ async fn the_same_order_number_with_different_content_gets_409_and_changes_nothi
     assert_eq!(r.status(), 409);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "conflict");
     assert_eq!(app.get_json(&path, &key).await.1, before);
+    app.finish().await;
 }
 
 async fn a_hundred_concurrent_redeliveries_store_one_order(engine: Engine) {
@@ -167,6 +172,7 @@ async fn signatures_missing_malformed_wrong_stale_or_retired_get_401(engine: Eng
         orderly_store::orders::count_all(&app.store).await.unwrap(),
         0
     );
+    app.finish().await;
 }
 
 async fn a_replayed_signature_on_another_body_gets_401(engine: Engine) {
@@ -182,6 +188,7 @@ async fn a_replayed_signature_on_another_body_gets_401(engine: Engine) {
     assert_eq!(app.post_event_signed(&other, &sig).await.status(), 401);
     // Replaying the exact request is harmless: idempotent.
     assert_eq!(app.post_event_signed(&body, &sig).await.status(), 200);
+    app.finish().await;
 }
 
 async fn a_second_active_secret_is_accepted_during_rotation(engine: Engine) {
@@ -196,6 +203,7 @@ async fn a_second_active_secret_is_accepted_during_rotation(engine: Engine) {
     let good = orderly::signature::sign(SECRET, now, body.as_bytes());
     let both = format!("{old},{}", good.split_once(',').unwrap().1);
     assert_eq!(app.post_event_signed(&body, &both).await.status(), 201);
+    app.finish().await;
 }
 
 async fn malformed_json_gets_400_and_non_json_gets_415(engine: Engine) {
@@ -213,16 +221,24 @@ async fn malformed_json_gets_400_and_non_json_gets_415(engine: Engine) {
     assert_eq!(r.status(), 415);
     let r = app.post_event("[1, 2, 3]").await;
     assert!(r.status() == 400 || r.status() == 422, "{}", r.status());
+    app.finish().await;
 }
 
 async fn a_two_mebibyte_body_gets_413(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let mut env = envelope(10);
     env["data"]["padding"] = json!("x".repeat(2 * 1024 * 1024));
-    let r = app.post_event(&env.to_string()).await;
-    assert_eq!(r.status(), 413);
-    // Without a Content-Length (chunked), the limit still holds.
     let body = env.to_string();
+    // A client that sends its whole body before reading reads the 413 (not a reset connection),
+    // every time.
+    for _ in 0..3 {
+        let r = app.post_event(&body).await;
+        assert_eq!(r.status(), 413);
+        assert_eq!(r.headers()["connection"], "close");
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["error"], "payload_too_large", "{answer}");
+    }
+    // Without a Content-Length (chunked), the limit still holds.
     let stream = futures_core_stream::chunks(body.clone().into_bytes());
     let sig = orderly::signature::sign(
         SECRET,
@@ -239,6 +255,59 @@ async fn a_two_mebibyte_body_gets_413(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
+    app.finish().await;
+}
+
+/// The race behind the flaky 413, made certain: the body is sent only after the server has had
+/// time to answer from the headers. The server must still be reading, so every write succeeds and
+/// the client then reads a 413 that closes the connection.
+async fn a_client_still_sending_a_too_large_body_reads_the_413(engine: Engine) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn(engine).await;
+    let body = vec![b'x'; 2 * 1024 * 1024];
+    let chunked = |b: &[u8]| {
+        let mut out = Vec::new();
+        for c in b.chunks(64 * 1024) {
+            out.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+            out.extend_from_slice(c);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"0\r\n\r\n");
+        out
+    };
+    for (framing, sent) in [
+        (format!("Content-Length: {}", body.len()), body.clone()),
+        ("Transfer-Encoding: chunked".to_string(), chunked(&body)),
+    ] {
+        let mut tcp = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        let head = format!(
+            "POST /api/v1/order-events HTTP/1.1\r\nHost: orderly\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+        );
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        tcp.write_all(&sent[..64 * 1024]).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        for part in sent[64 * 1024..].chunks(256 * 1024) {
+            tcp.write_all(part)
+                .await
+                .unwrap_or_else(|e| panic!("{framing}: the server stopped reading: {e}"));
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let mut answer = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            tcp.read_to_end(&mut answer),
+        )
+        .await
+        .expect("the server closes after answering")
+        .unwrap_or_else(|e| panic!("{framing}: {e}"));
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(answer.starts_with("http/1.1 413"), "{framing}: {answer}");
+        assert!(answer.contains("connection: close"), "{answer}");
+        assert!(answer.contains("payload_too_large"), "{answer}");
+    }
+    app.finish().await;
 }
 
 mod futures_core_stream {
@@ -277,6 +346,7 @@ async fn every_invalid_field_is_listed_with_its_pointer(engine: Engine) {
     ] {
         assert!(pointers.contains(&p), "{p} missing from {pointers:?}");
     }
+    app.finish().await;
 }
 
 async fn missing_fields_are_all_listed(engine: Engine) {
@@ -298,6 +368,7 @@ async fn missing_fields_are_all_listed(engine: Engine) {
     for p in ["/data/order_number", "/data/customer", "/data/total_paise"] {
         assert!(pointers.contains(&p), "{p} missing from {pointers:?}");
     }
+    app.finish().await;
 }
 
 async fn extra_fields_are_ignored(engine: Engine) {
@@ -307,6 +378,7 @@ async fn extra_fields_are_ignored(engine: Engine) {
     env["data"]["customer"]["loyalty_tier"] = json!("gold");
     env["trace"] = json!({"span": 1});
     assert_eq!(app.post_event(&env.to_string()).await.status(), 201);
+    app.finish().await;
 }
 
 async fn unicode_rtl_and_injection_strings_are_stored_verbatim(engine: Engine) {
@@ -336,6 +408,7 @@ async fn unicode_rtl_and_injection_strings_are_stored_verbatim(engine: Engine) {
         orderly_store::orders::count_all(&app.store).await.unwrap(),
         5
     );
+    app.finish().await;
 }
 
 async fn ten_phone_spellings_are_normalised_and_searchable(engine: Engine) {
@@ -376,6 +449,7 @@ async fn ten_phone_spellings_are_normalised_and_searchable(engine: Engine) {
                 .all(|o| o["phone"] == "9876543210")
         );
     }
+    app.finish().await;
 }
 
 async fn invalid_pincodes_negative_or_fractional_paise_are_refused(engine: Engine) {
@@ -407,6 +481,7 @@ async fn invalid_pincodes_negative_or_fractional_paise_are_refused(engine: Engin
         orderly_store::orders::count_all(&app.store).await.unwrap(),
         0
     );
+    app.finish().await;
 }
 
 async fn totals_that_do_not_add_up_name_the_difference(engine: Engine) {
@@ -429,6 +504,7 @@ async fn totals_that_do_not_add_up_name_the_difference(engine: Engine) {
         message.contains(&total.to_string()) && message.contains('7'),
         "{message}"
     );
+    app.finish().await;
 }
 
 async fn duplicate_skus_and_zero_items_are_refused(engine: Engine) {
@@ -451,6 +527,7 @@ async fn duplicate_skus_and_zero_items_are_refused(engine: Engine) {
             .any(|f| f["pointer"] == "/data/items"),
         "{body}"
     );
+    app.finish().await;
 }
 
 async fn an_unknown_pincode_is_accepted_but_flagged_address_suspect(engine: Engine) {
@@ -462,4 +539,5 @@ async fn an_unknown_pincode_is_accepted_but_flagged_address_suspect(engine: Engi
     let body: Value = r.json().await.unwrap();
     let reason = body["flags"]["address_suspect"].as_str().unwrap();
     assert!(reason.contains("999999"), "{reason}");
+    app.finish().await;
 }

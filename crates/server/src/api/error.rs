@@ -115,6 +115,13 @@ impl IntoResponse for ApiError {
                 http::HeaderValue::from_static("Bearer"),
             );
         }
+        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The rest of the body may be unread: this connection cannot carry another request.
+            response.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+        }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 http::header::RETRY_AFTER,

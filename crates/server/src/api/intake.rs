@@ -5,6 +5,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
+use http_body_util::BodyExt;
 use orderly_domain::intake::{IntakeError, parse_order_placed};
 use orderly_domain::pincodes;
 use orderly_store::orders::{self, IntakeOutcome, OrderSummary, PlacedMeta};
@@ -114,10 +115,22 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Reads the body, refusing more than `limit` bytes with 413.
+/// How much of a too-large body is read and thrown away before answering 413, as a multiple of
+/// the limit, and for how long at most. A server that answers and closes while the client is still
+/// sending resets the connection, and the client then sees "broken pipe" instead of the 413; reading
+/// the rest (bounded) lets an ordinary client read the answer. Beyond the bound the connection is
+/// simply closed.
+const DRAIN_FACTOR: usize = 4;
+const DRAIN_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads the body, refusing more than `limit` bytes with 413 (`Connection: close`).
+///
+/// The 413 is answered only after the rest of the body has been read and discarded — up to
+/// `DRAIN_FACTOR` × `limit` bytes within `DRAIN_FOR` — unless the client asked `Expect: 100-continue`
+/// (it then has not sent the body and reads the answer first).
 pub(crate) async fn read_limited(
     headers: &HeaderMap,
-    body: Body,
+    mut body: Body,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
     let too_large = || {
@@ -127,25 +140,62 @@ pub(crate) async fn read_limited(
             format!("the body is larger than {limit} bytes"),
         )
     };
+    let budget = if expects_continue(headers) {
+        0
+    } else {
+        limit.saturating_mul(DRAIN_FACTOR)
+    };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    if let Some(n) = declared.filter(|n| *n > limit) {
+        if n <= budget {
+            drain(body, budget).await;
+        }
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let is_limit = std::error::Error::source(&e)
-            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-            || e.to_string().contains("length limit");
-        if is_limit {
-            too_large()
-        } else {
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "unreadable_body",
                 "the request body could not be read",
             )
+        })?;
+        let Some(data) = frame.data_ref() else {
+            continue;
+        };
+        let seen = bytes.len().saturating_add(data.len());
+        if seen > limit {
+            drain(body, budget.saturating_sub(seen)).await;
+            return Err(too_large());
         }
-    })
+        bytes.extend_from_slice(data);
+    }
+    Ok(Bytes::from(bytes))
+}
+
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::EXPECT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
+}
+
+/// Reads and discards up to `budget` more bytes of `body`, for at most `DRAIN_FOR`.
+async fn drain(mut body: Body, budget: usize) {
+    let read = async {
+        let mut seen = 0usize;
+        while seen <= budget {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    seen = seen.saturating_add(frame.data_ref().map_or(0, |d| d.len()));
+                }
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_FOR, read).await;
 }
