@@ -7,6 +7,7 @@ mod common;
 mod dashboard;
 mod feature_flag_support;
 
+use common::TestApp;
 use feature_flag_support::*;
 use orderly::feature;
 use orderly_domain::feature::{ORDER_FULFILLMENT, bucket};
@@ -21,6 +22,7 @@ stories!(
     the_percent_stage_is_stable_for_an_order,
     the_api_reads_the_flag_and_only_admins_change_it_with_a_reason,
     the_settings_page_shows_the_stage_and_admins_change_it,
+    the_settings_page_states_the_configured_rollback_limits,
     the_cli_sets_and_shows_the_flag_with_a_reason,
     the_api_refuses_fulfilment_actions_outside_the_flag,
 );
@@ -37,6 +39,7 @@ async fn intake_is_unaffected_in_every_stage(engine: Engine) {
         let n = app.place(seq).await;
         assert_eq!(status_of(&app, &n).await, "placed", "{stage}");
     }
+    app.finish().await;
 }
 
 async fn the_flag_starts_from_config_until_someone_sets_it(engine: Engine) {
@@ -67,6 +70,7 @@ async fn the_flag_starts_from_config_until_someone_sets_it(engine: Engine) {
         "never set and not configured means off"
     );
     assert_eq!(flag["source"], "default");
+    app.finish().await;
 }
 
 async fn each_stage_opens_fulfilment_to_the_right_people_and_orders(engine: Engine) {
@@ -103,6 +107,7 @@ async fn each_stage_opens_fulfilment_to_the_right_people_and_orders(engine: Engi
     set(&app, "on").await;
     assert!(feature::check(&app.state, &outside, other).await.is_ok());
     assert!(feature::check(&app.state, &outside, "worker").await.is_ok());
+    app.finish().await;
 }
 
 async fn the_percent_stage_is_stable_for_an_order(engine: Engine) {
@@ -137,6 +142,7 @@ async fn the_percent_stage_is_stable_for_an_order(engine: Engine) {
     }
     let share = first.iter().filter(|a| **a).count();
     assert!((30..=90).contains(&share), "{share} of 200 at 30 %");
+    app.finish().await;
 }
 
 async fn the_api_reads_the_flag_and_only_admins_change_it_with_a_reason(engine: Engine) {
@@ -230,6 +236,41 @@ async fn the_api_reads_the_flag_and_only_admins_change_it_with_a_reason(engine: 
         .unwrap();
     let path = &doc["paths"]["/api/v1/feature-flags/order-fulfillment"];
     assert!(path["get"].is_object() && path["put"].is_object());
+    app.finish().await;
+}
+
+async fn the_settings_page_states_the_configured_rollback_limits(engine: Engine) {
+    let env = |k: &str| {
+        match k {
+            "ORDERLY_ROLLBACK_WINDOW_SECS" => Some("1800"),
+            "ORDERLY_ROLLBACK_MIN_SAMPLE" => Some("7"),
+            "ORDERLY_ROLLBACK_MAX_ERROR_PCT" => Some("2.5"),
+            "ORDERLY_ROLLBACK_MIN_SUCCESS_PCT" => Some("80"),
+            _ => None,
+        }
+        .map(str::to_string)
+    };
+    let rollback = feature::RollbackSettings::from_lookup(&env).unwrap();
+    let app = TestApp::builder(engine)
+        .web_only()
+        .settings(move |s| s.feature_rollback = rollback)
+        .spawn()
+        .await;
+    let viewer = dashboard::sign_in(&app, "viewer@brand.in", Role::Viewer).await;
+    let html = viewer.html("/settings/fulfilment").await;
+    for (id, shown) in [
+        ("rollback-window", "30 minutes"),
+        ("rollback-min-sample", "7"),
+        ("rollback-max-error", "2.5"),
+        ("rollback-min-success", "80"),
+    ] {
+        assert!(
+            html.contains(&format!("<span id=\"{id}\">{shown}</span>")),
+            "{id} should read {shown:?}: {html}"
+        );
+    }
+    assert!(!html.contains("over 1 %"), "{html}");
+    app.finish().await;
 }
 
 async fn the_settings_page_shows_the_stage_and_admins_change_it(engine: Engine) {
@@ -324,6 +365,7 @@ async fn the_settings_page_shows_the_stage_and_admins_change_it(engine: Engine) 
             .as_str(),
         "internal"
     );
+    app.finish().await;
 }
 
 async fn the_cli_sets_and_shows_the_flag_with_a_reason(engine: Engine) {
@@ -367,6 +409,7 @@ async fn the_cli_sets_and_shows_the_flag_with_a_reason(engine: Engine) {
     let current = feature::current(&app.state).await.unwrap();
     assert_eq!(current.state.stage.as_str(), "internal");
     assert_eq!(current.stored.unwrap().updated_by, "cli");
+    app.finish().await;
 }
 
 async fn the_api_refuses_fulfilment_actions_outside_the_flag(engine: Engine) {
@@ -413,4 +456,5 @@ async fn the_api_refuses_fulfilment_actions_outside_the_flag(engine: Engine) {
     set(&app, "on").await;
     let (status, _) = processing(out_n, other).await;
     assert_eq!(status, 200);
+    app.finish().await;
 }

@@ -68,6 +68,45 @@ struct SettingsPage {
     updated: Option<String>,
     history: Vec<HistoryRow>,
     is_admin: bool,
+    rollback: RollbackShown,
+}
+
+/// The rollback guard's configured limits (`ORDERLY_ROLLBACK_*`), as the page states them.
+#[derive(Debug)]
+struct RollbackShown {
+    window: String,
+    min_sample: u64,
+    max_error_pct: String,
+    min_success_pct: String,
+}
+
+impl From<&crate::feature::RollbackSettings> for RollbackShown {
+    fn from(r: &crate::feature::RollbackSettings) -> Self {
+        RollbackShown {
+            window: span(r.window),
+            min_sample: r.thresholds.min_sample,
+            max_error_pct: percent(r.thresholds.max_error_rate),
+            min_success_pct: percent(r.thresholds.min_success_rate),
+        }
+    }
+}
+
+/// A rate as a percent with at most two decimals: 0.01 → "1", 0.025 → "2.5".
+fn percent(rate: f64) -> String {
+    format!("{}", (rate * 10_000.0).round() / 100.0)
+}
+
+/// A window in the largest whole unit: "1 hour", "30 minutes", "90 seconds".
+fn span(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (n, unit) = if secs % 3600 == 0 {
+        (secs / 3600, "hour")
+    } else if secs % 60 == 0 {
+        (secs / 60, "minute")
+    } else {
+        (secs, "second")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 #[derive(Template)]
@@ -146,6 +185,7 @@ pub async fn page(
         updated: stored.map(|s| format!("{} by {}: {}", ist(s.updated_at), s.updated_by, s.reason)),
         history: history.iter().map(HistoryRow::from).collect(),
         is_admin: session.role() >= Role::Admin,
+        rollback: RollbackShown::from(&state.settings.feature_rollback),
     })
 }
 
