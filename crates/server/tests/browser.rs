@@ -301,7 +301,9 @@ async fn the_mobile_viewport_shows_stacked_cards_without_sideways_scrolling() {
     assert_eq!(small, 0, "tap targets are at least 44 px");
 }
 
-/// Saves the README screenshots: list and detail, desktop (1280×800) and mobile (375×812).
+/// Saves the README screenshots: list and detail, desktop (1280×800) and mobile (375×812), and checks
+/// that each shows what it is for: the orders and the live status on the list, the AWB, status and
+/// note on the detail page, the first row and the status inside the viewport, no sideways scrolling.
 /// `ORDERLY_UPDATE_SCREENSHOTS=1 cargo test -p orderly --test browser screenshots` refreshes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_list_and_the_detail_page() {
@@ -309,18 +311,13 @@ async fn screenshots_of_the_list_and_the_detail_page() {
     for seq in 130..150 {
         place(&app, seq, None).await;
     }
-    let (n, _) = shipped(&app, 150).await;
+    let (n, awb) = shipped(&app, 150).await;
     let (m, _) = shipped(&app, 151).await;
     let note = Actor::user("ops@example.in");
-    actions::add_note(
-        &app.state,
-        &n,
-        "Customer asked for delivery after 6 pm.",
-        &note,
-    )
-    .await
-    .unwrap();
-    let _ = m;
+    let text = "Customer asked for delivery after 6 pm.";
+    actions::add_note(&app.state, &n, text, &note)
+        .await
+        .unwrap();
     add_user(&app, "ops@example.in", Role::Operator).await;
     // The committed README images are rewritten only on request, so test runs leave the tree clean.
     let dir = if std::env::var_os("ORDERLY_UPDATE_SCREENSHOTS").is_some() {
@@ -332,11 +329,65 @@ async fn screenshots_of_the_list_and_the_detail_page() {
         let b = browser(w, h).await;
         b.sign_in(&app.base, "ops@example.in", PASSWORD).await;
         b.wait_text("#live-status", "Live", SECS).await;
-        b.screenshot(&dir.join(format!("orders-{label}.png"))).await;
+        // All 22 orders are listed, the first one and the live status are on screen.
+        assert_eq!(b.count("tr.order-row").await, 22, "{label}");
+        assert_eq!(b.count(&row(&m)).await, 1, "{label}");
+        assert_in_view(&b, "tr.order-row:first-of-type td.number", label).await;
+        assert_in_view(&b, "#live-status", label).await;
+        assert_fits_width(&b, w, label).await;
+        let list = dir.join(format!("orders-{label}.png"));
+        b.screenshot(&list).await;
+        assert_png_width(&list, w);
+
         b.goto(&format!("{}/orders/{n}", app.base)).await;
         b.wait_for("#awb", SECS).await;
-        b.screenshot(&dir.join(format!("order-{label}.png"))).await;
+        assert_eq!(b.text("#awb").await, awb, "{label}");
+        assert_eq!(b.text("#order-status").await, "Shipped", "{label}");
+        assert_in_view(&b, "#order-status", label).await;
+        assert!(b.text("main").await.contains(text), "{label}: the note");
+        assert_fits_width(&b, w, label).await;
+        let detail = dir.join(format!("order-{label}.png"));
+        b.screenshot(&detail).await;
+        assert_png_width(&detail, w);
     }
+}
+
+/// `selector` is rendered, visible and inside the viewport (so the screenshot shows it).
+async fn assert_in_view(b: &Browser, selector: &str, label: &str) {
+    let script = format!(
+        "var e = document.querySelector('{}'); if (!e) return 'missing'; \
+         var r = e.getBoundingClientRect(), s = getComputedStyle(e); \
+         if (r.width === 0 || r.height === 0 || s.visibility === 'hidden') return 'hidden'; \
+         return (r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight) ? 'ok' : 'outside';",
+        selector.replace('\'', "\\'")
+    );
+    assert_eq!(b.js(&script).await, "ok", "{label}: {selector}");
+}
+
+/// The page is exactly the viewport's width: no sideways scrolling.
+async fn assert_fits_width(b: &Browser, width: u32, label: &str) {
+    let widths = b
+        .js("return [window.innerWidth, document.documentElement.scrollWidth];")
+        .await;
+    let wider = b
+        .js(&format!(
+            "return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > {width}) \
+             .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));"
+        ))
+        .await;
+    assert_eq!(
+        widths,
+        serde_json::json!([width, width]),
+        "{label}: viewport and page width; wider than {width} px: {wider}"
+    );
+}
+
+/// The PNG's width (IHDR) is the viewport's.
+fn assert_png_width(path: &std::path::Path, width: u32) {
+    let png = std::fs::read(path).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{path:?} is a PNG");
+    let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    assert_eq!(w, width, "{path:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

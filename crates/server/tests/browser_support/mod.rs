@@ -1,32 +1,102 @@
 //! Headless Chromium through ChromeDriver (WebDriver) for the dashboard's browser tests: a
-//! chromedriver per test on a free loopback port, killed on drop; one browser at a time per test
-//! binary (2-core machines).
+//! chromedriver per test on a free loopback port; one browser at a time per test binary (2-core
+//! machines).
+//!
+//! **No browser outlives its test.** [`Browser`] is a guard: its `Drop` — which also runs when the
+//! test fails and unwinds — ends the WebDriver session (chromedriver then quits Chromium), kills
+//! chromedriver, kills any process still running on the browser's own profile folder, and deletes
+//! that folder. The folder is `$TMPDIR/orderly-browser-<ORDERLY_BROWSER_TAG>-<pid>-<n>`, and both
+//! chromedriver and Chromium carry it on their command line, so `scripts/test` can find (and kill)
+//! anything a run left behind.
 #![allow(dead_code, reason = "not every helper is used by every test")]
 
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 static ONE_AT_A_TIME: Semaphore = Semaphore::const_new(1);
+static STARTED: AtomicUsize = AtomicUsize::new(0);
 
 /// Where ChromeDriver is (Debian's `chromium-driver`).
 pub fn chromedriver_path() -> String {
     std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
 }
 
-/// A running chromedriver and a browser session on it.
+/// A running chromedriver and a browser session on it; dropping it ends both (see the module doc).
 pub struct Browser {
     pub client: Client,
+    port: u16,
+    session: Option<String>,
     child: Child,
+    profile: PathBuf,
     _permit: SemaphorePermit<'static>,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        if let Some(session) = &self.session {
+            end_session(self.port, session);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        kill_processes_using(&self.profile);
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// `DELETE /session/{id}` with blocking I/O (`Drop` cannot await): chromedriver quits Chromium.
+fn end_session(port: u16, session: &str) {
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        // Chromedriver answers once the browser has quit; read to the end (or the timeout).
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+    }
+}
+
+/// Processes whose command line mentions `profile` (Chromium and its helpers, chromedriver).
+pub fn processes_using(profile: &Path) -> Vec<u32> {
+    let needle = profile.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != std::process::id())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(&needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Kills (SIGKILL) what still runs on `profile` and waits up to 5 s for it to go.
+fn kill_processes_using(profile: &Path) {
+    for _ in 0..50 {
+        let pids = processes_using(profile);
+        if pids.is_empty() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .args(pids.iter().map(u32::to_string))
+            .stderr(Stdio::null())
+            .status();
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -38,22 +108,44 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A profile folder of our own, named so leftovers can be traced to the run that made them.
+fn profile_dir() -> PathBuf {
+    let tag = std::env::var("ORDERLY_BROWSER_TAG").unwrap_or_else(|_| "t".into());
+    let n = STARTED.fetch_add(1, Ordering::SeqCst);
+    let dir =
+        std::env::temp_dir().join(format!("orderly-browser-{tag}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("browser profile folder");
+    dir
+}
+
 /// Starts chromedriver and a headless Chromium with a `width`×`height` window.
 pub async fn browser(width: u32, height: u32) -> Browser {
     let permit = ONE_AT_A_TIME.acquire().await.unwrap();
     let port = free_port();
+    // From here on a guard owns the folder and chromedriver, whatever happens next.
+    let mut starting = Starting {
+        child: None,
+        profile: Some(profile_dir()),
+    };
+    let profile = starting.profile.clone().expect("profile folder");
     let child = Command::new(chromedriver_path())
         .arg(format!("--port={port}"))
         .arg("--allowed-ips=127.0.0.1")
+        .arg(format!(
+            "--log-path={}",
+            profile.join("chromedriver.log").display()
+        ))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver (apt-get install chromium chromium-driver)");
+    starting.child = Some(child);
     let mut caps = serde_json::Map::new();
     let mut options = serde_json::json!({ "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-            "--hide-scrollbars", format!("--window-size={width},{height}")
+            "--hide-scrollbars", format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.join("chromium").display()),
     ]});
     if width < 640 {
         // Headless windows are at least 500 px wide: emulate the phone's viewport instead.
@@ -72,7 +164,17 @@ pub async fn browser(width: u32, height: u32) -> Browser {
             .await
         {
             Ok(client) => {
-                client
+                let session = client.session_id().await.ok().flatten();
+                let browser = Browser {
+                    client,
+                    port,
+                    session,
+                    child: starting.child.take().expect("chromedriver"),
+                    profile: starting.profile.take().expect("profile folder"),
+                    _permit: permit,
+                };
+                browser
+                    .client
                     .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
                         Some(Duration::from_secs(20)),
                         Some(Duration::from_secs(20)),
@@ -80,17 +182,32 @@ pub async fn browser(width: u32, height: u32) -> Browser {
                     ))
                     .await
                     .unwrap();
-                return Browser {
-                    client,
-                    child,
-                    _permit: permit,
-                };
+                return browser;
             }
             Err(e) => last = Some(e),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no WebDriver session: {last:?}");
+}
+
+/// Cleans up chromedriver and the profile folder when starting fails half-way.
+struct Starting {
+    child: Option<Child>,
+    profile: Option<PathBuf>,
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(profile) = &self.profile {
+            kill_processes_using(profile);
+            let _ = std::fs::remove_dir_all(profile);
+        }
+    }
 }
 
 impl Browser {
