@@ -99,9 +99,9 @@ fn percent(rate: f64) -> String {
 /// A window in the largest whole unit: "1 hour", "30 minutes", "90 seconds".
 fn span(d: std::time::Duration) -> String {
     let secs = d.as_secs();
-    let (n, unit) = if secs % 3600 == 0 {
+    let (n, unit) = if secs.is_multiple_of(3600) {
         (secs / 3600, "hour")
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         (secs / 60, "minute")
     } else {
         (secs, "second")
