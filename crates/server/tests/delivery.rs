@@ -8,7 +8,7 @@ mod delivery_harness;
 
 use std::time::Duration;
 
-use common::{Leftovers, TestApp};
+use common::Leftovers;
 use delivery_harness::Receiver;
 use orderly::app::Clock;
 use orderly::config::Secret;

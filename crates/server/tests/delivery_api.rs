@@ -5,7 +5,6 @@
 mod common;
 mod delivery_harness;
 
-use common::TestApp;
 use delivery_harness::Receiver;
 use orderly::workers::dispatch;
 use orderly_store::Engine;
