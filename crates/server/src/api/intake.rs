@@ -39,16 +39,24 @@ pub async fn receive(
     body: Body,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
+    // Everything that needs no body is refused before the body is read.
+    let unauthorized = |e: signature::SignatureError| ApiError::unauthorized(e.to_string());
+    let secrets = &state.settings.intake_secrets;
+    if secrets.is_empty() {
+        return Err(unauthorized(signature::SignatureError::NotConfigured));
+    }
+    let header = headers.get(signature::HEADER).map(|v| v.to_str());
+    let header = header
+        .transpose()
+        .map_err(|_| unauthorized(signature::SignatureError::Malformed))?;
+    let signed = signature::parse(header).map_err(unauthorized)?;
+    signed
+        .check_time(state.clock.now(), state.settings.signature_tolerance)
+        .map_err(unauthorized)?;
     let bytes = read_limited(&headers, body, state.settings.max_body_bytes).await?;
-    let signature = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
-    signature::verify(
-        signature,
-        &bytes,
-        &state.settings.intake_secrets,
-        state.clock.now(),
-        state.settings.signature_tolerance,
-    )
-    .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    if !signed.matches(&bytes, secrets) {
+        return Err(unauthorized(signature::SignatureError::Mismatch));
+    }
     let event = parse_order_placed(&bytes).map_err(|e| match e {
         IntakeError::Malformed(why) => {
             ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", why)
