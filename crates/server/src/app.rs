@@ -26,6 +26,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The Shiprocket client, when credentials are configured.
     pub shiprocket: Option<Arc<crate::shipping::Shiprocket>>,
+    /// In-memory limits against abuse (sign-in, tracking webhook).
+    pub guards: Arc<crate::throttle::Guards>,
 }
 
 /// A built, bound, not yet serving application.
@@ -62,6 +64,7 @@ impl Application {
             live: crate::live::Live::new(),
             metrics: crate::metrics::Metrics::default(),
             shiprocket: None,
+            guards: Arc::default(),
         };
         let shiprocket =
             crate::shipping::Shiprocket::from_settings(&state.settings, &state.metrics)?;
@@ -100,6 +103,8 @@ impl Application {
         } else {
             Vec::new()
         };
+        // The peer address feeds the per-IP limits (`throttle::ClientIp`).
+        let router = router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;

@@ -16,6 +16,7 @@ pub mod router;
 pub mod search;
 pub mod shipping;
 pub mod signature;
+pub mod throttle;
 pub mod web;
 pub mod workers;
 

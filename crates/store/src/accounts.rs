@@ -163,17 +163,38 @@ pub async fn list_users(store: &Store) -> Result<Vec<User>, StoreError> {
         .collect()
 }
 
-/// Records one sign-in attempt for `email` (lower-cased).
-pub async fn record_login_attempt(
+/// Longest email a sign-in attempt is recorded for (RFC 5321's limit on a path); callers refuse
+/// longer ones before any work.
+pub const MAX_EMAIL: usize = 254;
+
+/// Records a sign-in attempt for `email` (lower-cased) *before* the password is checked, as a
+/// failure until [`login_succeeded`] says otherwise; returns its id. Committed at once, so every
+/// concurrent attempt counted after it sees it.
+pub async fn begin_login_attempt(
     store: &Store,
     email: &str,
-    succeeded: bool,
     now: OffsetDateTime,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO login_attempts (email, at, succeeded) VALUES ($1, $2, $3)")
-        .bind(email.trim().to_lowercase())
-        .bind(to_micros(now))
-        .bind(i64::from(succeeded))
+) -> Result<i64, StoreError> {
+    let email = email.trim().to_lowercase();
+    if email.len() > MAX_EMAIL {
+        return Err(StoreError::Corrupt(format!(
+            "an email over {MAX_EMAIL} bytes reached the login store"
+        )));
+    }
+    let row = sqlx::query(
+        "INSERT INTO login_attempts (email, at, succeeded) VALUES ($1, $2, 0) RETURNING id",
+    )
+    .bind(email)
+    .bind(to_micros(now))
+    .fetch_one(store.writer())
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Marks attempt `id` as a successful sign-in.
+pub async fn login_succeeded(store: &Store, id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE login_attempts SET succeeded = 1 WHERE id = $1")
+        .bind(id)
         .execute(store.writer())
         .await?;
     Ok(())
@@ -192,7 +213,7 @@ pub async fn recent_failures(
     )
     .bind(email.trim().to_lowercase())
     .bind(to_micros(since))
-    .fetch_one(store.reader())
+    .fetch_one(store.writer())
     .await?;
     Ok(row.try_get("n")?)
 }

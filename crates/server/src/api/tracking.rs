@@ -2,14 +2,16 @@
 //! Shiprocket's panel refuses in webhook URLs; the token arrives in `x-api-key` and is compared in
 //! constant time. Webhooks are hints: de-duplicated here and reconciled by the poller.
 
+use axum::body::Body;
 use axum::extract::State;
 use http::{HeaderMap, StatusCode};
 use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiBytes;
+use super::intake::read_limited;
 use crate::actions::{self, TrackingResult, TrackingUpdate};
 use crate::app::AppState;
+use crate::throttle::ClientIp;
 
 /// Shiprocket's tracking push as far as Orderly requires it. The other fields (`shipment_status_id`,
 /// `current_timestamp`, …) are read leniently — strings or numbers, several date formats — and a
@@ -55,24 +57,38 @@ fn awb_schema() -> utoipa::openapi::schema::Schema {
 #[utoipa::path(post, path = "/api/v1/tracking-updates", tag = "tracking", operation_id = "receive_tracking_update",
     params(("x-api-key" = String, Header, description = "The token configured in Shiprocket's webhook settings")),
     request_body(content = TrackingPush, content_type = "application/json", description = "Shiprocket's tracking webhook payload"),
-    responses((status = 200, description = "Recorded (or a duplicate, or an AWB we do not know)"), (status = 401, description = "Missing or wrong x-api-key, or tracking webhooks are not configured", body = ErrorBody), (status = 422, description = "Not a tracking webhook", body = ErrorBody)))]
+    responses((status = 200, description = "Recorded (or a duplicate, or an AWB we do not know)"), (status = 401, description = "Missing or wrong x-api-key, or tracking webhooks are not configured", body = ErrorBody), (status = 429, description = "Too many wrong tokens from this address in the last minute", body = ErrorBody), (status = 422, description = "Not a tracking webhook", body = ErrorBody)))]
 pub async fn receive(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    ApiBytes(body): ApiBytes,
+    body: Body,
 ) -> Result<(StatusCode, &'static str), ApiError> {
     let Some(expected) = &state.settings.tracking_webhook_token else {
         return Err(ApiError::unauthorized(
             "tracking webhooks are not configured: set ORDERLY_TRACKING_WEBHOOK_TOKEN",
         ));
     };
+    let now = state.clock.now();
+    if state.guards.tracking_blocked(ip, now) {
+        tracing::warn!(%ip, "tracking webhook refused: too many failed authentications");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "too many requests with a wrong x-api-key; wait a minute",
+        ));
+    }
     let given = headers
         .get("x-api-key")
         .map(|v| v.as_bytes())
         .unwrap_or_default();
     if !bool::from(given.ct_eq(expected.expose().as_bytes())) {
+        state.guards.tracking_failed(ip, now);
+        tracing::warn!(%ip, "tracking webhook with a missing or wrong x-api-key");
         return Err(ApiError::unauthorized("missing or wrong x-api-key"));
     }
+    // Authenticated: only now is the body read (bounded like every other body).
+    let body = read_limited(&headers, body, state.settings.max_body_bytes).await?;
     let hook = shiprocket::types::tracking::parse_webhook(&body).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,6 +1,9 @@
 //! Signing in and out. The login form carries a double-submit CSRF token (there is no session yet);
-//! failed attempts are counted per email and a sixth failure within 15 minutes is refused with a
-//! clear message until the window passes.
+//! failed attempts are limited per email and address, per address, per email and overall
+//! (`crate::throttle`; numbers in `docs/SECURITY.md`): a sixth failure for one email from one
+//! address within 15 minutes is refused with a clear message until the window passes.
+
+use std::sync::OnceLock;
 
 use askama::Template;
 use axum::Form;
@@ -10,14 +13,13 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use orderly_store::accounts;
 use serde::Deserialize;
 
+use sha2::{Digest, Sha256};
+
 use super::session::{self, COOKIE, LOGIN_COOKIE, SESSION_HOURS, Session};
 use super::{WebError, html_headers};
 use crate::app::AppState;
+use crate::throttle::{ClientIp, LOGIN_PER_EMAIL, LOGIN_WINDOW, LoginLimit};
 
-/// Failed attempts allowed per email in [`WINDOW_MINUTES`].
-pub const MAX_FAILURES: i64 = 5;
-/// The rate-limit window.
-pub const WINDOW_MINUTES: i64 = 15;
 /// Shown when the limit is reached.
 pub const TOO_MANY: &str =
     "Too many failed sign-in attempts for this email. Please wait 15 minutes and try again.";
@@ -53,13 +55,27 @@ pub struct LoginForm {
     pub next: Option<String>,
 }
 
-/// Only local paths are followed after login (no open redirect).
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/orders",
-    }
+/// Only local paths are followed after login (no open redirect): a path that parses as a relative
+/// URI with no scheme and no host, and holds no backslash, whitespace or control character (a
+/// browser drops a tab or newline, so `/\t/evil.example` would read as `//evil.example`).
+pub fn safe_next(next: Option<&str>) -> &str {
+    const HOME: &str = "/orders";
+    let Some(n) = next else { return HOME };
+    let plain = n.len() <= MAX_NEXT
+        && n.starts_with('/')
+        && !n.starts_with("//")
+        && !n
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    let relative = plain
+        && n.parse::<http::Uri>().is_ok_and(|u| {
+            u.scheme().is_none() && u.authority().is_none() && u.path().starts_with('/')
+        });
+    if relative { n } else { HOME }
 }
+
+/// Longest `next` followed after sign-in.
+const MAX_NEXT: usize = 2048;
 
 fn secure(state: &AppState) -> bool {
     state
@@ -109,9 +125,12 @@ pub async fn show(
     )
 }
 
-/// `POST /login`.
+/// `POST /login`. Cheap checks first (CSRF, the email's length, the in-memory limits), then the
+/// attempt is recorded as a failure *before* the password is checked, then one Argon2 verification
+/// — against a dummy hash for an unknown email, so both answer in the same time.
 pub async fn submit(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
@@ -121,32 +140,38 @@ pub async fn submit(
     {
         return Err(WebError::Csrf);
     }
-    let email = form.email.trim().to_lowercase();
-    let now = state.clock.now();
-    let since = now - time::Duration::minutes(WINDOW_MINUTES);
-    if accounts::recent_failures(&state.store, &email, since).await? >= MAX_FAILURES {
-        return login_page(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            &next,
-            &email,
-            Some(TOO_MANY),
-        );
+    let email = form.email.trim();
+    if email.len() > accounts::MAX_EMAIL || form.password.len() > MAX_PASSWORD {
+        return login_page(&state, StatusCode::UNAUTHORIZED, &next, "", Some(WRONG));
     }
-    let found = accounts::find_for_login(&state.store, &email).await?;
-    let password = form.password;
-    let (user, ok) = match found {
-        Some((user, phc)) => {
-            let ok = tokio::task::spawn_blocking(move || session::verify_password(&password, &phc))
-                .await
-                .map_err(WebError::internal)?;
-            (Some(user), ok)
+    let email = email.to_lowercase();
+    let now = state.clock.now();
+    let who = EmailHash::of(&email);
+    let guard = &state.guards.login;
+    if let Err(limit) = guard.begin(&email, ip, now) {
+        tracing::warn!(email = %who, %ip, limit = limit.as_str(), "sign-in refused: too many failures");
+        return too_many(&state, &next, &email);
+    }
+    // A failure keeps its count; a success or an error of ours gives it back.
+    let outcome = check(&state, &email, form.password, now).await;
+    match &outcome {
+        Ok(Checked::Valid(..)) => guard.release(&email, ip, true),
+        Err(_) => guard.release(&email, ip, false),
+        Ok(_) => {}
+    }
+    let user = match outcome? {
+        Checked::Valid(user, attempt) => {
+            accounts::login_succeeded(&state.store, attempt).await?;
+            user
         }
-        None => (None, false),
-    };
-    accounts::record_login_attempt(&state.store, &email, ok, now).await?;
-    let Some(user) = user.filter(|_| ok) else {
-        return login_page(&state, StatusCode::UNAUTHORIZED, &next, &email, Some(WRONG));
+        Checked::Invalid => {
+            tracing::warn!(email = %who, %ip, "sign-in failed");
+            return login_page(&state, StatusCode::UNAUTHORIZED, &next, &email, Some(WRONG));
+        }
+        Checked::EmailLimited => {
+            tracing::warn!(email = %who, %ip, limit = LoginLimit::Email.as_str(), "sign-in refused: too many failures");
+            return too_many(&state, &next, &email);
+        }
     };
     let token = session::random_token();
     let csrf = session::random_token();
@@ -160,6 +185,85 @@ pub async fn submit(
         HeaderValue::from_str(&set).map_err(WebError::internal)?,
     );
     Ok(out)
+}
+
+/// Longest password checked (Argon2 reads it whole; real ones are far shorter).
+const MAX_PASSWORD: usize = 1024;
+
+fn too_many(state: &AppState, next: &str, email: &str) -> Result<Response, WebError> {
+    login_page(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        next,
+        email,
+        Some(TOO_MANY),
+    )
+}
+
+/// What checking one attempt found.
+enum Checked {
+    /// The password is right: the user and the attempt's id.
+    Valid(accounts::User, i64),
+    /// Wrong email or password.
+    Invalid,
+    /// The email has had too many failures from everywhere.
+    EmailLimited,
+}
+
+/// Records the attempt, applies the per-email limit, and verifies the password.
+async fn check(
+    state: &AppState,
+    email: &str,
+    password: String,
+    now: time::OffsetDateTime,
+) -> Result<Checked, WebError> {
+    let attempt = accounts::begin_login_attempt(&state.store, email, now).await?;
+    let since = now - LOGIN_WINDOW;
+    if accounts::recent_failures(&state.store, email, since).await? > LOGIN_PER_EMAIL {
+        return Ok(Checked::EmailLimited);
+    }
+    let found = accounts::find_for_login(&state.store, email).await?;
+    let (user, phc) = match found {
+        Some((user, phc)) => (Some(user), phc),
+        None => (None, dummy_hash().to_string()),
+    };
+    let _permit = state
+        .guards
+        .login
+        .hashing
+        .acquire()
+        .await
+        .map_err(WebError::internal)?;
+    let ok = tokio::task::spawn_blocking(move || session::verify_password(&password, &phc))
+        .await
+        .map_err(WebError::internal)?;
+    Ok(match user {
+        Some(user) if ok => Checked::Valid(user, attempt),
+        _ => Checked::Invalid,
+    })
+}
+
+/// A real Argon2id hash of a random password, verified against for unknown emails so that they
+/// take as long as known ones (no account discovery by timing).
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| session::hash_password(&session::random_token()).unwrap_or_default())
+}
+
+/// An email in logs: the first 12 hex digits of its SHA-256, enough to correlate, not to read.
+struct EmailHash(String);
+
+impl EmailHash {
+    fn of(email: &str) -> EmailHash {
+        let digest = hex::encode(Sha256::digest(email.as_bytes()));
+        EmailHash(digest.get(..12).unwrap_or_default().to_string())
+    }
+}
+
+impl std::fmt::Display for EmailHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// The sign-out form (CSRF only).
@@ -192,4 +296,32 @@ pub async fn logout(
 /// `GET /`: the order list.
 pub async fn home(_session: Session) -> Response {
     super::see_other("/orders")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_a_plain_relative_path_is_followed_after_sign_in() {
+        for evil in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/ /evil.example",
+            "/\u{2028}/evil.example",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/orders", "{evil:?}");
+        }
+        assert_eq!(safe_next(None), "/orders");
+        assert_eq!(
+            safe_next(Some("/orders/ORD-1?tab=all")),
+            "/orders/ORD-1?tab=all"
+        );
+    }
 }
