@@ -1,8 +1,11 @@
 //! The whole URL map in one place: read this file to know every route Orderly serves.
 
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http::{HeaderName, HeaderValue, header};
+use http::{HeaderName, HeaderValue, StatusCode, header};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -19,6 +22,25 @@ pub const PUBLIC_ROUTES: &[&str] = &[
     "/login",
     "/static/{name}",
 ];
+
+/// Largest body the extractors (`Form`, `Json`, `Bytes`) read: 1,000 order numbers fit many
+/// times over. The intake reads its own body, up to `max_body_bytes`, after the signature.
+pub const MAX_FORM_BODY: usize = 64 * 1024;
+/// Longest query string served; longer ones are refused before any handler runs.
+pub const MAX_QUERY: usize = 2048;
+
+/// Refuses an over-long query string with 414 before routing.
+async fn bounded(req: Request, next: Next) -> Response {
+    if req.uri().query().is_some_and(|q| q.len() > MAX_QUERY) {
+        return api::error::ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the query string is longer than {MAX_QUERY} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
 
 /// Builds the application router.
 pub fn build(state: AppState) -> Router {
@@ -80,6 +102,8 @@ pub fn build(state: AppState) -> Router {
         .route("/settings/fulfilment/report", get(web::flags::report_page))
         .fallback(api::error::not_found)
         .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_FORM_BODY))
+        .layer(middleware::from_fn(bounded))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -33,7 +33,7 @@ fn validate(a: &AddressView) -> Result<(AddressView, Address), ActionError> {
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_string);
+        .map(|l2| text("line2", l2, 200));
     let pincode = match Pincode::parse(a.pincode.trim()) {
         Ok(p) => Some(p),
         Err(m) => {

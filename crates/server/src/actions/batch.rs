@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use orderly_domain::OrderStatus;
 use orderly_domain::intake::FieldError;
+use orderly_domain::order::ORDER_NUMBER_MAX_LEN;
 use orderly_store::fulfilment;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -41,6 +42,37 @@ const CONCURRENCY: usize = 4;
 /// How long one job waits for its shipment before reporting it as still retrying.
 const JOB_BUDGET: Duration = Duration::from_secs(900);
 
+/// The order numbers trimmed and de-duplicated in first-seen order. The count and each length are
+/// checked first, so the work is bounded whatever is sent; de-duplication is linear.
+fn unique_order_numbers(order_numbers: &[String]) -> Result<Vec<String>, ActionError> {
+    let invalid = |message: String| {
+        ActionError::Invalid(vec![FieldError {
+            pointer: "/order_numbers".into(),
+            message,
+        }])
+    };
+    let count = || format!("send 1 to {MAX_BATCH} order numbers");
+    if order_numbers.len() > MAX_BATCH {
+        return Err(invalid(count()));
+    }
+    if order_numbers.iter().any(|n| n.len() > ORDER_NUMBER_MAX_LEN) {
+        return Err(invalid(format!(
+            "an order number is at most {ORDER_NUMBER_MAX_LEN} characters"
+        )));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(order_numbers.len());
+    let unique: Vec<String> = order_numbers
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty() && seen.insert(*n))
+        .map(str::to_string)
+        .collect();
+    if unique.is_empty() {
+        return Err(invalid(count()));
+    }
+    Ok(unique)
+}
+
 /// Starts a batch and returns its id; progress is in `GET /api/v1/batches/{id}`.
 pub async fn start_batch(
     state: &AppState,
@@ -48,22 +80,7 @@ pub async fn start_batch(
     order_numbers: &[String],
     actor: &Actor,
 ) -> Result<i64, ActionError> {
-    let mut unique: Vec<String> = Vec::new();
-    for n in order_numbers
-        .iter()
-        .map(|n| n.trim())
-        .filter(|n| !n.is_empty())
-    {
-        if !unique.iter().any(|u| u == n) {
-            unique.push(n.to_string());
-        }
-    }
-    if unique.is_empty() || unique.len() > MAX_BATCH {
-        return Err(ActionError::Invalid(vec![FieldError {
-            pointer: "/order_numbers".into(),
-            message: format!("send 1 to {MAX_BATCH} order numbers"),
-        }]));
-    }
+    let unique = unique_order_numbers(order_numbers)?;
     if kind == BatchKind::GenerateShipments && state.shiprocket.is_none() {
         return Err(ActionError::NotConfigured);
     }

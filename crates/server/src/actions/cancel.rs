@@ -1,6 +1,7 @@
 //! Cancel Order: cancels the Shiprocket AWB and order when they exist (refused after pickup), then
 //! `→ cancelled` with `OrderCancelled`.
 
+use orderly_domain::intake::FieldError;
 use orderly_domain::{Action, OrderStatus};
 use orderly_store::fulfilment::{self, Transition};
 use orderly_store::orders::{self, OrderSummary};
@@ -9,6 +10,9 @@ use orderly_store::outbox;
 use super::status_changed;
 use super::{ActionError, Actor, announce};
 use crate::app::AppState;
+
+/// Longest cancellation reason (it is copied into history, the outbox and every webhook).
+pub const MAX_REASON: usize = 500;
 
 /// Cancels an order (placed, processing, or shipped before pickup).
 pub async fn cancel_order(
@@ -19,6 +23,12 @@ pub async fn cancel_order(
     actor: &Actor,
 ) -> Result<OrderSummary, ActionError> {
     let reason = reason.trim();
+    if reason.chars().count() > MAX_REASON || reason.chars().any(char::is_control) {
+        return Err(ActionError::Invalid(vec![FieldError {
+            pointer: "/reason".into(),
+            message: format!("a reason is at most {MAX_REASON} characters on one line"),
+        }]));
+    }
     super::gate(state, order_number, actor).await?;
     let summary = orders::get(&state.store, order_number)
         .await?

@@ -165,6 +165,12 @@ pub fn list_query(
             None
         }),
     };
+    if p.q
+        .as_deref()
+        .is_some_and(|q| q.chars().count() > MAX_SEARCH)
+    {
+        field("q", format!("search for at most {MAX_SEARCH} characters"));
+    }
     let limit = p.limit.unwrap_or(25);
     if !(1..=100).contains(&limit) {
         field(
@@ -185,6 +191,9 @@ pub fn list_query(
         limit,
     })
 }
+
+/// Longest search text (an order number, email, phone or AWB is far shorter).
+pub const MAX_SEARCH: usize = 200;
 
 /// Parses an RFC 3339 instant or a `YYYY-MM-DD` date in IST. An end date includes its whole day.
 fn parse_bound(v: Option<&str>, end: bool) -> Result<Option<OffsetDateTime>, String> {

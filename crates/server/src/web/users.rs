@@ -58,10 +58,16 @@ pub async fn add(
             "Choose viewer, operator or admin.".into(),
         )
     })?;
-    if f.password.chars().count() < 12 || !f.email.contains('@') {
+    let email = f.email.trim();
+    if f.password.chars().count() < 12
+        || f.password.len() > 1024
+        || !email.contains('@')
+        || email.len() > accounts::MAX_EMAIL
+    {
         return Err(WebError::Message(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Give a valid email and a password of at least 12 characters.".into(),
+            "Give a valid email (at most 254 characters) and a password of 12 to 1024 characters."
+                .into(),
         ));
     }
     let password = f.password;
