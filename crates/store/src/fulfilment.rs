@@ -15,7 +15,9 @@ pub use batches::{
     requeue_running,
 };
 pub use idempotency::{
-    IdempotentResponse, lookup as idempotency_lookup, remember as idempotency_remember,
+    IdempotentResponse, Reservation, complete as idempotency_complete,
+    lookup as idempotency_lookup, release as idempotency_release, remember as idempotency_remember,
+    reserve as idempotency_reserve,
 };
 pub use leases::{claim_lease, release_lease, renew_lease};
 pub use notes::{Note, add_note, notes};

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
-use orderly_store::fulfilment::{self, IdempotentResponse};
+use orderly_store::fulfilment::{self, IdempotentResponse, Reservation};
 use orderly_store::orders::{AddressView, OrderSummary};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -73,28 +73,82 @@ where
     }
     let scope = caller.actor();
     let hash = hex::encode(Sha256::digest(fingerprint.as_bytes()));
-    if let Some(stored) = fulfilment::idempotency_lookup(&state.store, &scope, key).await? {
-        if stored.request_hash != hash {
+    let now = state.clock.now();
+    match fulfilment::idempotency_reserve(&state.store, &scope, key, &hash, now).await? {
+        Reservation::Reserved => {}
+        Reservation::Taken(stored) if stored.request_hash != hash => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
                 "this Idempotency-Key was used for a different request",
             ));
         }
-        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-        let value: serde_json::Value =
-            serde_json::from_str(&stored.body).unwrap_or(serde_json::Value::Null);
-        return Ok((status, Json(value)).into_response());
+        Reservation::Taken(stored) if stored.is_pending() => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_in_use",
+                "a request with this Idempotency-Key is still running; repeat it in a moment for its answer",
+            ));
+        }
+        Reservation::Taken(stored) => {
+            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+            let value: serde_json::Value =
+                serde_json::from_str(&stored.body).unwrap_or(serde_json::Value::Null);
+            return Ok((status, Json(value)).into_response());
+        }
     }
-    let (status, value) = op().await?;
+    // Frees the key if the action fails or this request is dropped before it answers.
+    let mut reservation = Reserved {
+        store: state.store.clone(),
+        scope: scope.clone(),
+        key: key.to_string(),
+        armed: true,
+    };
+    let (status, value) = match op().await {
+        Ok(answer) => answer,
+        Err(e) => {
+            // Released before answering, so an immediate retry runs the action again.
+            reservation.armed = false;
+            fulfilment::idempotency_release(&state.store, &scope, key).await?;
+            return Err(e);
+        }
+    };
     let response = IdempotentResponse {
         request_hash: hash,
         status: status.as_u16(),
         body: value.to_string(),
     };
-    fulfilment::idempotency_remember(&state.store, &scope, key, &response, state.clock.now())
-        .await?;
+    fulfilment::idempotency_complete(&state.store, &scope, key, &response).await?;
+    reservation.armed = false;
     Ok((status, Json(value)).into_response())
+}
+
+/// A reserved `Idempotency-Key` that is released (in the background) unless its answer was stored.
+struct Reserved {
+    store: orderly_store::Store,
+    scope: String,
+    key: String,
+    armed: bool,
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let (store, scope, key) = (
+            self.store.clone(),
+            std::mem::take(&mut self.scope),
+            std::mem::take(&mut self.key),
+        );
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = fulfilment::idempotency_release(&store, &scope, &key).await {
+                    tracing::warn!(error = %e, "could not release an idempotency key");
+                }
+            });
+        }
+    }
 }
 
 fn json<T: serde::Serialize>(

@@ -1,4 +1,5 @@
-//! `Idempotency-Key` support: the first answer to a key is stored and returned for every repeat.
+//! `Idempotency-Key` support: the key is reserved before the action runs (so two concurrent
+//! requests with one key execute once), the first answer is stored and returned for every repeat.
 
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -14,6 +15,93 @@ pub struct IdempotentResponse {
     pub status: u16,
     /// Body.
     pub body: String,
+}
+
+impl IdempotentResponse {
+    /// True while the first request with this key is still running (reserved, no answer yet).
+    pub fn is_pending(&self) -> bool {
+        self.status == PENDING
+    }
+}
+
+/// The `status` of a reserved key whose action has not answered yet.
+const PENDING: u16 = 0;
+
+/// What [`reserve`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// The key was free and is now this request's: run the action, then [`complete`] or [`release`].
+    Reserved,
+    /// Another request holds the key: its answer, or [`IdempotentResponse::is_pending`].
+    Taken(IdempotentResponse),
+}
+
+/// Reserves `key` in `scope` for a request whose fingerprint hashes to `request_hash`. The
+/// unique `(scope, key)` makes this atomic on both engines: exactly one concurrent caller wins.
+pub async fn reserve(
+    store: &Store,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    at: OffsetDateTime,
+) -> Result<Reservation, StoreError> {
+    for _ in 0..3 {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)
+             VALUES ($1, $2, $3, $4, '', $5) ON CONFLICT (scope, key) DO NOTHING",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(i64::from(PENDING))
+        .bind(to_micros(at))
+        .execute(store.writer())
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(Reservation::Reserved);
+        }
+        // Taken: read it (unless it was released meanwhile; then try again).
+        if let Some(found) = lookup(store, scope, key).await? {
+            return Ok(Reservation::Taken(found));
+        }
+    }
+    Err(StoreError::Conflict(
+        "an idempotency key kept changing hands".into(),
+    ))
+}
+
+/// Stores the answer of a reserved key.
+pub async fn complete(
+    store: &Store,
+    scope: &str,
+    key: &str,
+    response: &IdempotentResponse,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE idempotency_keys SET status = $3, response = $4
+         WHERE scope = $1 AND key = $2 AND status = $5",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(i64::from(response.status))
+    .bind(&response.body)
+    .bind(i64::from(PENDING))
+    .execute(store.writer())
+    .await?;
+    Ok(())
+}
+
+/// Frees a reserved key whose action did not answer (an error, or the request went away), so a
+/// retry runs it.
+pub async fn release(store: &Store, scope: &str, key: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = $3")
+        .bind(scope)
+        .bind(key)
+        .bind(i64::from(PENDING))
+        .execute(store.writer())
+        .await?;
+    Ok(())
 }
 
 /// The stored answer for `key` in `scope` (the caller's identity), if any.
