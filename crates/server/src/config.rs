@@ -87,6 +87,11 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Where webhooks may be delivered (`ORDERLY_ALLOW_INSECURE_WEBHOOKS`, `ORDERLY_WEBHOOK_ALLOWED_NETWORKS`).
     pub webhook_egress: crate::egress::EgressPolicy,
+    /// A header set by a reverse proxy in front of Orderly that carries the client's address
+    /// (`ORDERLY_TRUSTED_PROXY_HEADER`, e.g. `X-Forwarded-For`; off by default: the TCP peer is used).
+    pub trusted_proxy_header: Option<http::HeaderName>,
+    /// How long old rows are kept (`ORDERLY_RETENTION_*`).
+    pub retention: crate::workers::retention::RetentionSettings,
 }
 
 /// Which parts of Orderly a process runs.
@@ -142,6 +147,8 @@ impl Settings {
             feature_rollback: crate::feature::RollbackSettings::default(),
             public_url: None,
             webhook_egress: crate::egress::EgressPolicy::default(),
+            trusted_proxy_header: None,
+            retention: crate::workers::retention::RetentionSettings::default(),
         }
     }
 
@@ -234,6 +241,18 @@ impl Settings {
         s.tracking_webhook_token = get("ORDERLY_TRACKING_WEBHOOK_TOKEN")
             .filter(|v| !v.is_empty())
             .map(Secret::new);
+        if s.tracking_webhook_token
+            .as_ref()
+            .is_some_and(|t| t.expose().chars().count() < 16)
+        {
+            bail!("ORDERLY_TRACKING_WEBHOOK_TOKEN must be at least 16 characters");
+        }
+        if let Some(v) = get("ORDERLY_TRUSTED_PROXY_HEADER").filter(|v| !v.trim().is_empty()) {
+            s.trusted_proxy_header = Some(v.trim().parse().with_context(|| {
+                format!("ORDERLY_TRUSTED_PROXY_HEADER={v:?} is not a header name")
+            })?);
+        }
+        s.retention = crate::workers::retention::RetentionSettings::from_lookup(&get)?;
         if let Some(hours) = bounded(&get, "ORDERLY_SLA_HOURS", 1..=8_760, "hours")? {
             s.sla_hours = hours;
         }

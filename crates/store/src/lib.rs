@@ -16,6 +16,7 @@ mod migrate;
 pub mod orders;
 pub mod outbox;
 mod pool;
+pub mod retention;
 pub mod testing;
 
 pub use pool::{Engine, Store, StoreOptions};

@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_shipment_waiting.sql"),
         postgres: include_str!("../migrations/postgres/0006_shipment_waiting.sql"),
     },
+    Migration {
+        version: 7,
+        name: "retention",
+        sqlite: include_str!("../migrations/sqlite/0007_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0007_retention.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -4,6 +4,7 @@
 pub mod dispatch;
 pub mod nats;
 pub mod nats_auth;
+pub mod retention;
 pub mod rollback;
 pub mod shipments;
 pub mod tracking;
@@ -22,5 +23,6 @@ pub fn start(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<JoinHandl
         dispatch::start(state.clone(), shutdown.clone()),
         nats::start(state.clone(), shutdown.clone()),
         rollback::start(state.clone(), shutdown.clone()),
+        retention::start(state.clone(), shutdown.clone()),
     ]
 }
