@@ -54,7 +54,11 @@ pub async fn sweep(store: &Store, cutoffs: &Cutoffs) -> Result<Swept, StoreError
     })
 }
 
-async fn drain(store: &Store, sql: &str, before: OffsetDateTime) -> Result<u64, StoreError> {
+async fn drain(
+    store: &Store,
+    sql: &'static str,
+    before: OffsetDateTime,
+) -> Result<u64, StoreError> {
     let mut total = 0;
     loop {
         let done = sqlx::query(sql)
