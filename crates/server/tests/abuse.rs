@@ -38,8 +38,13 @@ async fn a_header_with_thousands_of_empty_signatures_is_refused_at_once_and_heal
     let t = OffsetDateTime::now_utc().unix_timestamp();
     let header = format!("t={t},{}", vec!["v1="; 3000].join(","));
     let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(1_000_000));
+    // The server answers before reading the body and closes the connection, so the attacks use
+    // their own unpooled client: no other request may reuse such a connection.
     let attack = |header: String, body: String| {
-        let client = app.client.clone();
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
         let url = app.url("/api/v1/order-events");
         async move {
             let started = Instant::now();
