@@ -9,7 +9,7 @@ mod dashboard;
 
 use std::time::{Duration, Instant};
 
-use common::{Options, TRACKING_TOKEN, TestApp, envelope};
+use common::{TRACKING_TOKEN, TestApp, envelope};
 use dashboard::{PASSWORD, add_user, csrf_in, form, no_redirects, set_cookie, try_sign_in};
 use orderly_store::Engine;
 use orderly_store::accounts::Role;
@@ -191,15 +191,11 @@ async fn sign_in_from(app: &TestApp, ip: &str, email: &str, password: &str) -> u
         .as_u16()
 }
 
-fn behind_a_proxy() -> Options {
-    Options {
-        tweak: Some(|s| s.trusted_proxy_header = Some("x-forwarded-for".parse().unwrap())),
-        ..Options::default()
-    }
-}
-
 async fn failures_from_one_address_do_not_lock_the_user_out_from_another(engine: Engine) {
-    let app = TestApp::spawn_with(engine, behind_a_proxy()).await;
+    let app = TestApp::builder(engine)
+        .settings(|s| s.trusted_proxy_header = Some("x-forwarded-for".parse().unwrap()))
+        .spawn()
+        .await;
     add_user(&app, "admin@example.in", Role::Admin).await;
     let attacker = "198.51.100.7";
     for _ in 0..5 {
@@ -389,14 +385,7 @@ async fn concurrent_requests_with_one_idempotency_key_run_the_action_once(engine
 }
 
 async fn the_retention_job_deletes_only_rows_past_their_age(engine: Engine) {
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            web_only: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine).web_only().spawn().await;
     let now = OffsetDateTime::now_utc();
     let micros = |days: i64| {
         i64::try_from((now - time::Duration::days(days)).unix_timestamp_nanos() / 1000).unwrap()
