@@ -39,7 +39,10 @@ pub async fn receive(
     body: Body,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
-    // Everything that needs no body is refused before the body is read.
+    // The body is read first (at most 1 MiB, no hashing) so that a too-large body gets its 413 and
+    // a client still sending reads the answer; the header is then checked — bounded, and without
+    // computing any MAC — before the one MAC per secret.
+    let bytes = read_limited(&headers, body, state.settings.max_body_bytes).await?;
     let unauthorized = |e: signature::SignatureError| ApiError::unauthorized(e.to_string());
     let secrets = &state.settings.intake_secrets;
     if secrets.is_empty() {
@@ -53,7 +56,6 @@ pub async fn receive(
     signed
         .check_time(state.clock.now(), state.settings.signature_tolerance)
         .map_err(unauthorized)?;
-    let bytes = read_limited(&headers, body, state.settings.max_body_bytes).await?;
     if !signed.matches(&bytes, secrets) {
         return Err(unauthorized(signature::SignatureError::Mismatch));
     }
