@@ -79,7 +79,8 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User, StoreError> {
     })
 }
 
-/// Creates a user, or replaces the role and password of the user with that email; audited.
+/// Creates a user, or replaces the role and password of the user with that email (ending every
+/// session they had, and re-enabling them); audited.
 pub async fn upsert_user(
     store: &Store,
     email: &str,
@@ -105,6 +106,11 @@ pub async fn upsert_user(
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            // A new password or role takes effect everywhere at once: every session ends.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             (id, "user.updated")
         }
         None => {
@@ -161,6 +167,60 @@ pub async fn list_users(store: &Store) -> Result<Vec<User>, StoreError> {
         .iter()
         .map(user_from_row)
         .collect()
+}
+
+/// The enabled user with `id`.
+pub async fn user_by_id(store: &Store, id: i64) -> Result<Option<User>, StoreError> {
+    let row =
+        sqlx::query("SELECT id, email, role FROM users WHERE id = $1 AND disabled_at IS NULL")
+            .bind(id)
+            .fetch_optional(store.reader())
+            .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// Disables the enabled user with `email`: they cannot sign in, and every session they had ends.
+/// Audited. `None` when there is no such enabled user.
+pub async fn disable_user(
+    store: &Store,
+    email: &str,
+    now: OffsetDateTime,
+    actor: &str,
+) -> Result<Option<User>, StoreError> {
+    let email = email.trim().to_lowercase();
+    let mut tx = store.begin().await?;
+    let Some(row) =
+        sqlx::query("SELECT id, email, role FROM users WHERE email = $1 AND disabled_at IS NULL")
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let user = user_from_row(&row)?;
+    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+        .bind(to_micros(now))
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        &AuditEntry {
+            at: now,
+            actor,
+            action: "user.disabled",
+            entity: "user",
+            entity_id: &user.id.to_string(),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(user))
 }
 
 /// Longest email a sign-in attempt is recorded for (RFC 5321's limit on a path); callers refuse

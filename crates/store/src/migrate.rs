@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_retention.sql"),
         postgres: include_str!("../migrations/postgres/0007_retention.sql"),
     },
+    Migration {
+        version: 8,
+        name: "access",
+        sqlite: include_str!("../migrations/sqlite/0008_access.sql"),
+        postgres: include_str!("../migrations/postgres/0008_access.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
