@@ -1,8 +1,10 @@
 //! Start-up as a function: [`Application::build`] connects the store, binds the port (0 in tests)
 //! and assembles the router; [`Application::run`] serves until shutdown.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use orderly_store::{Store, StoreOptions};
@@ -10,6 +12,7 @@ use tokio::net::TcpListener;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::config::Settings;
+use crate::shutdown::DRAIN_LIMIT;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -28,6 +31,10 @@ pub struct AppState {
     pub shiprocket: Option<Arc<crate::shipping::Shiprocket>>,
     /// In-memory limits against abuse (sign-in, tracking webhook).
     pub guards: Arc<crate::throttle::Guards>,
+    /// Flips once when the server begins to shut down; streams and workers end on it.
+    pub shutdown: crate::shutdown::Shutdown,
+    /// Open Server-Sent Events streams and the bus that ends them on sign-out or revocation.
+    pub streams: crate::streams::Streams,
 }
 
 /// A built, bound, not yet serving application.
@@ -65,6 +72,8 @@ impl Application {
             metrics: crate::metrics::Metrics::default(),
             shiprocket: None,
             guards: Arc::default(),
+            shutdown: crate::shutdown::Shutdown::new(),
+            streams: crate::streams::Streams::new(),
         };
         let shiprocket =
             crate::shipping::Shiprocket::from_settings(&state.settings, &state.metrics)?;
@@ -91,35 +100,72 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves.
+    /// Serves until `shutdown` resolves, then drains: open streams end at once, in-flight requests
+    /// and workers get at most [`DRAIN_LIMIT`] together, and whatever is left is dropped.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = crate::router::build(self.state.clone());
-        let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
         let workers = if self.state.settings.role.runs_workers() {
-            crate::workers::start(&self.state, workers_stop)
+            crate::workers::start(&self.state, self.state.shutdown.subscribe())
         } else {
             Vec::new()
         };
         // The peer address feeds the per-IP limits (`throttle::ClientIp`).
         let router = router.into_make_service_with_connect_info::<SocketAddr>();
+        let switch = self.state.shutdown.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            switch.trigger();
+        });
+        let switch = self.state.shutdown.clone();
         let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        let _ = stop_workers.send(true);
-        for w in workers {
-            let _ = w.await;
+            .with_graceful_shutdown(async move { switch.wait().await })
+            .into_future();
+        let drained = async {
+            let served = served.await;
+            for w in workers {
+                let _ = w.await;
+            }
+            served
+        };
+        let deadline = async {
+            self.state.shutdown.wait().await;
+            tokio::time::sleep(DRAIN_LIMIT).await;
+        };
+        tokio::select! {
+            served = drained => served.context("server failed")?,
+            () = deadline => tracing::warn!(
+                limit_secs = DRAIN_LIMIT.as_secs(),
+                "shutdown: requests or workers still running after the drain limit; exiting anyway"
+            ),
         }
-        served.context("server failed")?;
-        self.state.store.close().await;
+        // Pool connections still held by abandoned work would block `close` forever.
+        if tokio::time::timeout(Duration::from_secs(2), self.state.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown: database connections still busy; closing without them");
+        }
         Ok(())
     }
 
-    /// Serves until Ctrl-C or SIGTERM.
+    /// Serves until Ctrl-C or SIGTERM; a second Ctrl-C or SIGTERM while draining exits at once.
     pub async fn run(self) -> anyhow::Result<()> {
-        self.run_until(shutdown_signal()).await
+        self.run_until(async {
+            shutdown_signal().await;
+            tracing::info!(
+                limit_secs = DRAIN_LIMIT.as_secs(),
+                "shutting down: draining (press Ctrl-C again to exit at once)"
+            );
+            tokio::spawn(async {
+                shutdown_signal().await;
+                tracing::warn!("second signal: exiting without draining");
+                std::process::exit(130);
+            });
+        })
+        .await
     }
 }
 

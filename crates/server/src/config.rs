@@ -83,7 +83,7 @@ pub struct Settings {
     pub feature_order_fulfillment: Option<String>,
     /// The fulfilment rollback guard (`ORDERLY_ROLLBACK_*`).
     pub feature_rollback: crate::feature::RollbackSettings,
-    /// The address people reach the dashboard at (`ORDERLY_PUBLIC_URL`); cookies are `Secure` when it is https.
+    /// The address people reach the dashboard at (`ORDERLY_PUBLIC_URL`); https also turns on HSTS.
     pub public_url: Option<String>,
     /// Where webhooks may be delivered (`ORDERLY_ALLOW_INSECURE_WEBHOOKS`, `ORDERLY_WEBHOOK_ALLOWED_NETWORKS`).
     pub webhook_egress: crate::egress::EgressPolicy,
@@ -92,6 +92,11 @@ pub struct Settings {
     pub trusted_proxy_header: Option<http::HeaderName>,
     /// How long old rows are kept (`ORDERLY_RETENTION_*`).
     pub retention: crate::workers::retention::RetentionSettings,
+    /// Forces session cookies `Secure` (and `__Host-`) on or off (`ORDERLY_COOKIE_SECURE`); unset:
+    /// on unless Orderly is bound to and reached on loopback (see `web::session::CookiePolicy`).
+    pub cookie_secure: Option<bool>,
+    /// Limits on Server-Sent Events streams (`ORDERLY_STREAM_…`).
+    pub streams: crate::streams::StreamLimits,
 }
 
 /// Which parts of Orderly a process runs.
@@ -149,6 +154,8 @@ impl Settings {
             webhook_egress: crate::egress::EgressPolicy::default(),
             trusted_proxy_header: None,
             retention: crate::workers::retention::RetentionSettings::default(),
+            cookie_secure: None,
+            streams: crate::streams::StreamLimits::default(),
         }
     }
 
@@ -260,6 +267,13 @@ impl Settings {
             .filter(|v| !v.is_empty())
             .map(|v| http_url("ORDERLY_PUBLIC_URL", v))
             .transpose()?;
+        s.cookie_secure = match get("ORDERLY_COOKIE_SECURE").as_deref().map(str::trim) {
+            None | Some("" | "auto") => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(other) => bail!("ORDERLY_COOKIE_SECURE={other:?} must be true, false or auto"),
+        };
+        s.streams = crate::streams::StreamLimits::from_lookup(&get)?;
         s.feature_order_fulfillment =
             get("ORDERLY_FEATURE_ORDER_FULFILLMENT").filter(|v| !v.trim().is_empty());
         if let Some(v) = &s.feature_order_fulfillment {

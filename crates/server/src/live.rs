@@ -224,15 +224,21 @@ impl Live {
 
     /// Shares announcements with other instances over PostgreSQL LISTEN/NOTIFY: local events are
     /// sent with `pg_notify`, and notifications from other instances are announced here. Runs until
-    /// the process ends, reconnecting after failures.
-    pub fn start_fanout(&self, store: orderly_store::Store, database_url: String) {
+    /// `shutdown`, reconnecting after failures.
+    pub fn start_fanout(
+        &self,
+        store: orderly_store::Store,
+        database_url: String,
+        shutdown: crate::shutdown::Shutdown,
+    ) {
         if store.engine() != orderly_store::Engine::Postgres {
             return;
         }
         let live = self.clone();
         let mut rx = self.subscribe_stamped();
         let sender = store.clone();
-        tokio::spawn(async move {
+        let stop = shutdown.clone();
+        let notify = async move {
             loop {
                 match rx.recv().await {
                     Ok(s) if s.local => {
@@ -255,14 +261,26 @@ impl Live {
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
             }
+        };
+        tokio::spawn(async move {
+            tokio::select! {
+                () = notify => {},
+                () = stop.wait() => {},
+            }
         });
         let live = self.clone();
-        tokio::spawn(async move {
+        let listen = async move {
             loop {
                 if let Err(e) = live.listen(&database_url).await {
                     tracing::warn!(error = %e, "live fan-out: LISTEN connection lost; reconnecting");
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        };
+        tokio::spawn(async move {
+            tokio::select! {
+                () = listen => {},
+                () = shutdown.wait() => {},
             }
         });
     }

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -45,6 +46,7 @@ async fn bounded(req: Request, next: Next) -> Response {
 /// Builds the application router.
 pub fn build(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let hsts = web::session::hsts(&state.settings);
     web::counts::start(&state);
     Router::new()
         .route("/healthz", get(api::health::healthz))
@@ -78,6 +80,9 @@ pub fn build(state: AppState) -> Router {
         // Fulfilment rollout flag (API key; PUT needs admin).
         .route("/api/v1/feature-flags/order-fulfillment", get(api::flags::show).put(api::flags::update))
         .route("/metrics", get(api::metrics::serve))
+        // API keys (admin): list, create (optionally expiring), revoke.
+        .route("/api/v1/api-keys", get(api::api_keys::list).post(api::api_keys::create))
+        .route("/api/v1/api-keys/{prefix}", axum::routing::delete(api::api_keys::revoke))
         // Dashboard (HTML; a session cookie, except /login and /static).
         .route("/login", get(web::auth::show).post(web::auth::submit))
         .route("/logout", post(web::auth::logout))
@@ -96,6 +101,9 @@ pub fn build(state: AppState) -> Router {
         .route("/orders/{order_number}/address", post(web::actions::address))
         .route("/batches/{id}", get(web::batches::batch))
         .route("/settings/users", get(web::users::page).post(web::users::add))
+        .route("/settings/users/{id}/disable", post(web::users::disable))
+        .route("/settings/api-keys", get(web::api_keys::page))
+        .route("/settings/api-keys/{prefix}/revoke", post(web::api_keys::revoke))
         .route("/settings/webhooks", get(web::webhooks::page))
         .route("/settings/webhooks/{id}/{action}", post(web::webhooks::switch))
         .route("/settings/fulfilment", get(web::flags::page).post(web::flags::save))
@@ -104,7 +112,14 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_FORM_BODY))
         .layer(middleware::from_fn(bounded))
-        .layer(CompressionLayer::new())
+        // Never gzip HTML: pages carry the CSRF token next to reflected input (BREACH).
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::new("text/html")),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &http::Response<_>| hsts.clone(),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

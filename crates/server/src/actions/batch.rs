@@ -129,6 +129,10 @@ pub async fn run_batch(state: AppState, id: i64) {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
+        // On shutdown, claim nothing new; the rest is resumed at the next start.
+        if state.shutdown.is_triggered() {
+            break;
+        }
         let now = state.clock.now();
         let job = match fulfilment::claim_next_job(&state.store, id, now).await {
             Ok(Some(job)) => job,

@@ -1,15 +1,18 @@
 //! API-key authentication for machine callers: `Authorization: Bearer ok_<prefix>_<secret>`.
+//! Revoked and unknown keys answer 401 alike; an expired key answers 401 saying it expired.
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use orderly_store::api_keys::{self, ApiPrincipal};
+use orderly_store::api_keys::{self, ApiPrincipal, KeyCheck};
 
 use super::error::ApiError;
 use crate::app::AppState;
+use crate::config::Secret;
 
-/// A caller authenticated by API key.
+/// A caller authenticated by API key (the key itself is kept, redacted, for streams that check it
+/// again while they run).
 #[derive(Debug, Clone)]
-pub struct ApiCaller(pub ApiPrincipal);
+pub struct ApiCaller(pub ApiPrincipal, Secret);
 
 impl ApiCaller {
     /// Refuses with 403 unless the key carries `scope`.
@@ -22,6 +25,19 @@ impl ApiCaller {
                 "forbidden",
                 format!("this API key lacks the {scope} scope"),
             ))
+        }
+    }
+
+    /// True while the key is still valid (not revoked, not expired) and carries `scope`.
+    pub async fn still_valid(&self, state: &AppState, scope: &str) -> bool {
+        match api_keys::check(&state.store, self.1.expose(), state.clock.now()).await {
+            Ok(KeyCheck::Valid(p)) => p.has_scope(scope),
+            Ok(KeyCheck::Expired | KeyCheck::Refused) => false,
+            // A database hiccup does not end the stream; the next check decides.
+            Err(e) => {
+                tracing::warn!(error = %e, "stream API key re-check failed");
+                true
+            }
         }
     }
 
@@ -48,9 +64,13 @@ impl FromRequestParts<AppState> for ApiCaller {
         let key = value
             .strip_prefix("Bearer ")
             .ok_or_else(|| ApiError::unauthorized("Authorization must be Bearer <API key>"))?;
-        match api_keys::verify(&state.store, key.trim()).await? {
-            Some(p) => Ok(ApiCaller(p)),
-            None => Err(ApiError::unauthorized("unknown or revoked API key")),
+        let key = key.trim();
+        match api_keys::check(&state.store, key, state.clock.now()).await? {
+            KeyCheck::Valid(p) => Ok(ApiCaller(p, Secret::new(key))),
+            KeyCheck::Expired => Err(ApiError::unauthorized(
+                "this API key has expired; ask an admin for a new one",
+            )),
+            KeyCheck::Refused => Err(ApiError::unauthorized("unknown or revoked API key")),
         }
     }
 }

@@ -18,6 +18,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiBytes, ApiPath, parse_json, texts};
 use crate::actions::{self, Actor, BatchKind};
 use crate::app::AppState;
+use crate::streams::{Ended, Guard, guarded};
 
 /// Body of `POST /api/v1/batches`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -111,15 +112,37 @@ pub fn progress_text(b: &Batch) -> String {
 /// Progress as Server-Sent Events: a `progress` event on every change, then `done`.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/events", tag = "fulfilment", security(("api_key" = [])),
     params(("id" = i64, Path, description = "Batch id")),
-    responses((status = 200, description = "Progress events", content_type = "text/event-stream"), (status = 403, description = "The key lacks orders:read", body = ErrorBody), (status = 404, description = "No such batch", body = ErrorBody)))]
+    responses((status = 200, description = "Progress events; the stream ends with `done`, or with an `end` event when its lifetime is over, the key is revoked or expired, or the server shuts down", content_type = "text/event-stream"), (status = 403, description = "The key lacks orders:read", body = ErrorBody), (status = 404, description = "No such batch", body = ErrorBody),
+        (status = 429, description = "This key already holds ORDERLY_STREAMS_PER_CALLER open streams", body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
     caller.require("orders:read")?;
     load(&state, id).await?;
-    Ok(Sse::new(progress_stream(state, id)).keep_alive(KeepAlive::default()))
+    let limits = state.settings.streams.clone();
+    let permit = state.streams.open(&caller.actor(), &limits).map_err(|_| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            "this API key holds as many open streams as it may; close one first",
+        )
+    })?;
+    let prefix = caller.0.prefix.clone();
+    let recheck_state = state.clone();
+    let caller = std::sync::Arc::new(caller);
+    let guard = Guard {
+        permit,
+        shutdown: state.shutdown.clone(),
+        limits,
+        recheck: std::sync::Arc::new(move || {
+            let (state, caller) = (recheck_state.clone(), caller.clone());
+            Box::pin(async move { caller.still_valid(&state, "orders:read").await })
+        }),
+        ends_on: Box::new(move |e| matches!(e, Ended::ApiKey(p) if *p == prefix)),
+    };
+    Ok(Sse::new(guarded(progress_stream(state, id), guard)).keep_alive(KeepAlive::default()))
 }
 
 /// The progress stream of batch `id` (shared with the dashboard).

@@ -1,6 +1,7 @@
 //! The JSON API: one file per endpoint group, one error type for the whole surface.
 
 pub mod actions;
+pub mod api_keys;
 pub mod auth;
 pub mod batches;
 pub mod error;

@@ -128,9 +128,12 @@ pub fn non_blank_list(min: usize, max: Option<usize>) -> utoipa::openapi::schema
         super::webhooks::enable,
         super::webhooks::deliveries,
         super::metrics::serve,
+        super::api_keys::list,
+        super::api_keys::create,
+        super::api_keys::revoke,
     ),
     modifiers(&ApiKeyScheme, &CommonResponses),
-    tags((name = "intake", description = "Inbound events from checkout"), (name = "orders", description = "Reading orders"), (name = "fulfilment", description = "Actions: processing, shipments, cancel, notes, address, batches"), (name = "tracking", description = "Shiprocket tracking push"), (name = "feature flags", description = "The fulfilment rollout flag"), (name = "ops", description = "Probes and metrics"), (name = "events", description = "Outbound events: the pull feed and replay"), (name = "webhooks", description = "Outbound webhook endpoints"))
+    tags((name = "intake", description = "Inbound events from checkout"), (name = "orders", description = "Reading orders"), (name = "fulfilment", description = "Actions: processing, shipments, cancel, notes, address, batches"), (name = "tracking", description = "Shiprocket tracking push"), (name = "feature flags", description = "The fulfilment rollout flag"), (name = "ops", description = "Probes and metrics"), (name = "events", description = "Outbound events: the pull feed and replay"), (name = "webhooks", description = "Outbound webhook endpoints"), (name = "api keys", description = "Listing, creating and revoking API keys (admin)"))
 )]
 #[derive(Debug)]
 pub struct ApiDoc;

@@ -1,6 +1,7 @@
 //! `orderly user add --email … --role admin|operator|viewer`: creates a dashboard user (or resets
 //! its role and password). The password is prompted for on a terminal, or read from the first line
-//! of standard input when it is not one.
+//! of standard input when it is not one. Saving an existing user ends their sessions.
+//! `orderly user disable --email …` disables one and ends their sessions.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -21,6 +22,12 @@ pub enum UserCommand {
         /// admin, operator or viewer.
         #[arg(long)]
         role: String,
+    },
+    /// Disable a user: they cannot sign in, and every session they have ends at once.
+    Disable {
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -54,6 +61,21 @@ pub async fn run(command: UserCommand, settings: &Settings) -> anyhow::Result<()
             store.close().await;
             println!("User {} saved with role {}", user.email, user.role.as_str());
             Ok(())
+        }
+        UserCommand::Disable { email } => {
+            let store = super::open_store(settings, true).await?;
+            let disabled =
+                accounts::disable_user(&store, &email, time::OffsetDateTime::now_utc(), "cli")
+                    .await?;
+            store.close().await;
+            match disabled {
+                Some(user) => {
+                    // Sessions are deleted now; open live streams end at their next check.
+                    println!("User {} is disabled and signed out", user.email);
+                    Ok(())
+                }
+                None => bail!("no enabled user {email:?}"),
+            }
         }
     }
 }

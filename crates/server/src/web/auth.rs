@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use sha2::{Digest, Sha256};
 
-use super::session::{self, COOKIE, LOGIN_COOKIE, SESSION_HOURS, Session};
+use super::session::{self, SESSION_HOURS, Session};
 use super::{WebError, html_headers};
 use crate::app::AppState;
 use crate::throttle::{ClientIp, LOGIN_PER_EMAIL, LOGIN_WINDOW, LoginLimit};
@@ -77,12 +77,8 @@ pub fn safe_next(next: Option<&str>) -> &str {
 /// Longest `next` followed after sign-in.
 const MAX_NEXT: usize = 2048;
 
-fn secure(state: &AppState) -> bool {
-    state
-        .settings
-        .public_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"))
+fn cookies(state: &AppState) -> session::CookiePolicy {
+    session::CookiePolicy::from_settings(&state.settings)
 }
 
 fn login_page(
@@ -101,7 +97,8 @@ fn login_page(
     }
     .render()
     .map_err(WebError::internal)?;
-    let cookie = session::set_cookie(LOGIN_COOKIE, &csrf, 3600, secure(state));
+    let policy = cookies(state);
+    let cookie = policy.set(policy.login_cookie(), &csrf, 3600);
     let mut headers = HeaderMap::new();
     headers.extend(html_headers());
     headers.insert(
@@ -135,7 +132,8 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let next = safe_next(form.next.as_deref()).to_string();
-    let expected = session::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let policy = cookies(&state);
+    let expected = session::cookie(&headers, policy.login_cookie()).unwrap_or_default();
     if expected.is_empty() || !session::constant_time_eq(expected.as_bytes(), form.csrf.as_bytes())
     {
         return Err(WebError::Csrf);
@@ -179,7 +177,7 @@ pub async fn submit(
     accounts::create_session(&state.store, user.id, &token, &csrf, now, expires).await?;
     tracing::info!(user_id = user.id, "signed in");
     let mut out = super::see_other(&next);
-    let set = session::set_cookie(COOKIE, &token, SESSION_HOURS * 3600, secure(&state));
+    let set = policy.set(policy.session_cookie(), &token, SESSION_HOURS * 3600);
     out.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&set).map_err(WebError::internal)?,
@@ -281,11 +279,16 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     session.check_csrf(&form.csrf)?;
-    if let Some(token) = session::cookie(&headers, COOKIE) {
+    let policy = cookies(&state);
+    if let Some(token) = session::cookie(&headers, policy.session_cookie()) {
         accounts::delete_session(&state.store, &token, state.clock.now()).await?;
     }
+    // Live streams of this session end now, not at their next check.
+    state
+        .streams
+        .end(crate::streams::Ended::Session(session.token_hash.clone()));
     let mut out = super::see_other("/login");
-    let clear = session::set_cookie(COOKIE, "", 0, secure(&state));
+    let clear = policy.set(policy.session_cookie(), "", 0);
     out.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&clear).map_err(WebError::internal)?,

@@ -1,6 +1,7 @@
 //! Tab counts without counting a million rows per page view: computed once, cached on the live bus,
 //! and refreshed in the background after changes (debounced: a burst of intake causes one refresh)
-//! and every minute (orders cross the SLA line as time passes). Streams receive each new set.
+//! and every minute (orders cross the SLA line as time passes). Streams receive each new set. The
+//! refresher stops on shutdown.
 
 use std::time::Duration;
 
@@ -56,36 +57,47 @@ pub fn start(state: &AppState) {
     if tokio::runtime::Handle::try_current().is_err() || !state.live.claim_start() {
         return;
     }
-    state
-        .live
-        .start_fanout(state.store.clone(), state.settings.database_url.clone());
+    state.live.start_fanout(
+        state.store.clone(),
+        state.settings.database_url.clone(),
+        state.shutdown.clone(),
+    );
     let state = state.clone();
-    let mut rx = state.live.subscribe();
+    let rx = state.live.subscribe();
+    let shutdown = state.shutdown.clone();
     tokio::spawn(async move {
-        // Warm the cache at start so the first page view does not count a million rows.
-        if state.live.counts().is_none() {
-            match compute(&state).await {
-                Ok(c) => state.live.set_counts(c),
-                Err(e) => tracing::warn!(error = %e, "tab counts could not be computed at start"),
-            }
-        }
-        loop {
-            let woke = tokio::time::timeout(PERIOD, rx.recv()).await;
-            if matches!(woke, Ok(Err(broadcast::error::RecvError::Closed))) {
-                return;
-            }
-            if woke.is_ok() {
-                tokio::time::sleep(DEBOUNCE).await;
-                while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = rx.try_recv() {}
-            }
-            match compute(&state).await {
-                Ok(c) => {
-                    if state.live.counts().as_deref() != Some(&c) {
-                        state.live.set_counts(c);
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "tab counts refresh failed"),
-            }
+        tokio::select! {
+            () = refresh(state, rx) => {},
+            () = shutdown.wait() => {},
         }
     });
+}
+
+/// Keeps the cached counts fresh until the bus closes.
+async fn refresh(state: AppState, mut rx: broadcast::Receiver<crate::live::LiveEvent>) {
+    // Warm the cache at start so the first page view does not count a million rows.
+    if state.live.counts().is_none() {
+        match compute(&state).await {
+            Ok(c) => state.live.set_counts(c),
+            Err(e) => tracing::warn!(error = %e, "tab counts could not be computed at start"),
+        }
+    }
+    loop {
+        let woke = tokio::time::timeout(PERIOD, rx.recv()).await;
+        if matches!(woke, Ok(Err(broadcast::error::RecvError::Closed))) {
+            return;
+        }
+        if woke.is_ok() {
+            tokio::time::sleep(DEBOUNCE).await;
+            while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = rx.try_recv() {}
+        }
+        match compute(&state).await {
+            Ok(c) => {
+                if state.live.counts().as_deref() != Some(&c) {
+                    state.live.set_counts(c);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "tab counts refresh failed"),
+        }
+    }
 }

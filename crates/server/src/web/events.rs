@@ -1,7 +1,9 @@
 //! `GET /events`: the dashboard's Server-Sent Events stream. `change` events name the order and
 //! what changed (ids are `<instance>-<seq>`; a reconnect with `Last-Event-ID` or `?since=` replays
 //! what was missed), `counts` events carry fresh tab counts, and `resync` asks the page to reload
-//! its data when catch-up is impossible.
+//! its data when catch-up is impossible. Streams are capped per user, live at most
+//! `ORDERLY_STREAM_MAX_LIFETIME_SECS`, re-check the session periodically, and end at once on
+//! sign-out, disable and shutdown ([`crate::streams`]).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -12,13 +14,14 @@ use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
-use http::HeaderMap;
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
 
-use super::Session;
+use super::{Session, WebError};
 use crate::app::AppState;
 use crate::live::{CatchUp, Counts, Live, Stamped};
+use crate::streams::{Ended, Guard, guarded};
 
 /// `?since=<event id>` (for clients that cannot set `Last-Event-ID`).
 #[derive(Debug, Deserialize)]
@@ -53,10 +56,21 @@ fn counts_event(c: &Counts) -> Event {
 /// `GET /events`.
 pub async fn stream(
     State(state): State<AppState>,
-    _session: Session,
+    session: Session,
     headers: HeaderMap,
     Query(p): Query<Since>,
-) -> Response {
+) -> Result<Response, WebError> {
+    let limits = state.settings.streams.clone();
+    let permit = state
+        .streams
+        .open(&format!("user:{}", session.who.user.id), &limits)
+        .map_err(|_| {
+            WebError::Message(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many live views are open for your account. Close some Orderly tabs and reload."
+                    .into(),
+            )
+        })?;
     let live = state.live.clone();
     // Subscribe before reading the ring so nothing falls between catch-up and live.
     let rx = live.subscribe_stamped();
@@ -82,14 +96,31 @@ pub async fn stream(
         rx,
         counts,
     });
-    let mut response = Sse::new(body)
+    let (user_id, token_hash) = (session.who.user.id, session.token_hash.clone());
+    let recheck_state = state.clone();
+    let session = Arc::new(session);
+    let guard = Guard {
+        permit,
+        shutdown: state.shutdown.clone(),
+        limits,
+        recheck: Arc::new(move || {
+            let (state, session) = (recheck_state.clone(), session.clone());
+            Box::pin(async move { session.still_valid(&state).await })
+        }),
+        ends_on: Box::new(move |e| match e {
+            Ended::Session(h) => *h == token_hash,
+            Ended::User(id) => *id == user_id,
+            Ended::ApiKey(_) => false,
+        }),
+    };
+    let mut response = Sse::new(guarded(body, guard))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();
     // Tells reverse proxies not to buffer the stream.
     response
         .headers_mut()
         .insert("x-accel-buffering", http::HeaderValue::from_static("no"));
-    response
+    Ok(response)
 }
 
 fn events(state: StreamState) -> impl Stream<Item = Result<Event, Infallible>> {

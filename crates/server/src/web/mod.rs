@@ -5,6 +5,7 @@
 //! `static/app.js` adds live updates, the progress bar, copy buttons and sessionStorage.
 
 pub mod actions;
+pub mod api_keys;
 pub mod assets;
 pub mod auth;
 pub mod batches;
@@ -49,6 +50,9 @@ pub const AUTHENTICATED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/events"),
     ("GET", "/settings/users"),
     ("POST", "/settings/users"),
+    ("POST", "/settings/users/1/disable"),
+    ("GET", "/settings/api-keys"),
+    ("POST", "/settings/api-keys/abcd1234/revoke"),
     ("GET", "/settings/webhooks"),
     ("POST", "/settings/webhooks/1/disable"),
     ("GET", "/settings/fulfilment"),

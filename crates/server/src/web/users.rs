@@ -1,15 +1,19 @@
-//! `GET/POST /settings/users`: admins list dashboard users and add or reset one.
+//! `GET/POST /settings/users`: admins list dashboard users and add or reset one;
+//! `POST /settings/users/{id}/disable` disables one. A reset or a disable ends that user's sessions
+//! and live streams at once.
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use http::StatusCode;
 use orderly_store::accounts::{self, Role, User};
 use serde::Deserialize;
 
+use super::auth::CsrfForm;
 use super::{Session, WebError};
 use crate::app::AppState;
+use crate::streams::Ended;
 
 #[derive(Template)]
 #[template(path = "users.html")]
@@ -76,7 +80,7 @@ pub async fn add(
         .map_err(WebError::internal)?
         .map_err(WebError::internal)?;
     let actor = format!("user:{}", session.email());
-    accounts::upsert_user(
+    let user = accounts::upsert_user(
         &state.store,
         &f.email,
         role,
@@ -85,5 +89,29 @@ pub async fn add(
         &actor,
     )
     .await?;
+    state.streams.end(Ended::User(user.id));
+    Ok(super::see_other("/settings/users"))
+}
+
+/// `POST /settings/users/{id}/disable`: the user can no longer sign in; their sessions end.
+pub async fn disable(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    session.authorise(Role::Admin, &f.csrf)?;
+    let user = accounts::user_by_id(&state.store, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    if user.id == session.who.user.id {
+        return Err(WebError::Message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "You cannot disable yourself; ask another admin.".into(),
+        ));
+    }
+    let actor = format!("user:{}", session.email());
+    accounts::disable_user(&state.store, &user.email, state.clock.now(), &actor).await?;
+    state.streams.end(Ended::User(user.id));
     Ok(super::see_other("/settings/users"))
 }
