@@ -118,7 +118,7 @@ pub fn validate(
 
 /// Lists API keys: prefix, name, scopes, created, last used (to the minute), expiry and state.
 #[utoipa::path(
-    get, path = "/api/v1/api-keys", tag = "api keys", security(("api_key" = [])),
+    get, path = "/api/v1/api-keys", tag = "api keys", operation_id = "list_api_keys", security(("api_key" = [])),
     responses(
         (status = 200, description = "Every key, newest first", body = ApiKeyList),
         (status = 401, description = "No, unknown, revoked or expired API key", body = ErrorBody),
@@ -139,7 +139,7 @@ pub async fn list(
 
 /// Creates a key, optionally expiring; the key is in the answer this once.
 #[utoipa::path(
-    post, path = "/api/v1/api-keys", tag = "api keys", security(("api_key" = [])),
+    post, path = "/api/v1/api-keys", tag = "api keys", operation_id = "create_api_key", security(("api_key" = [])),
     request_body = CreateApiKey,
     responses(
         (status = 201, description = "Created; the key is shown once", body = CreatedApiKey),
@@ -178,7 +178,7 @@ pub async fn create(
 
 /// Revokes a key: refused from now on, and its open streams end. Revoking twice is harmless.
 #[utoipa::path(
-    delete, path = "/api/v1/api-keys/{prefix}", tag = "api keys", security(("api_key" = [])),
+    delete, path = "/api/v1/api-keys/{prefix}", tag = "api keys", operation_id = "revoke_api_key", security(("api_key" = [])),
     params(("prefix" = String, Path, description = "The key's public prefix")),
     responses(
         (status = 200, description = "Revoked", body = ApiKeyView),
