@@ -12,7 +12,7 @@ mod dashboard;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Options, TestApp};
+use common::TestApp;
 use dashboard::{PASSWORD, add_user, csrf_in, form, no_redirects, set_cookie, sign_in};
 use futures_util::StreamExt;
 use orderly::clock::ManualClock;
@@ -112,14 +112,7 @@ async fn an_admin_lists_and_revokes_a_key_over_the_api_and_it_is_refused_at_once
 
 async fn an_expired_key_answers_401_saying_it_expired(engine: Engine) {
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            clock: Some(clock.clone()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine).clock(clock.clone()).spawn().await;
     let admin = app.api_key(&["admin"]).await;
     let in_an_hour = (OffsetDateTime::now_utc() + time::Duration::hours(1))
         .format(&Rfc3339)
@@ -164,14 +157,7 @@ async fn an_expired_key_answers_401_saying_it_expired(engine: Engine) {
 async fn a_key_records_its_last_use_at_most_once_a_minute(engine: Engine) {
     let start = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     let clock = ManualClock::new(start);
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            clock: Some(clock.clone()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine).clock(clock.clone()).spawn().await;
     let admin = app.api_key(&["admin"]).await;
     let reader = app.api_key(&["orders:read"]).await;
     let last_used = || async {
@@ -385,17 +371,13 @@ async fn signing_out_ends_the_live_stream_at_once(engine: Engine) {
 }
 
 async fn a_live_stream_ends_after_its_lifetime_and_when_its_session_is_gone(engine: Engine) {
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            tweak: Some(|s| {
-                s.streams.max_lifetime = Duration::from_secs(1);
-                s.streams.recheck = Duration::from_millis(200);
-            }),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine)
+        .settings(|s| {
+            s.streams.max_lifetime = Duration::from_secs(1);
+            s.streams.recheck = Duration::from_millis(200);
+        })
+        .spawn()
+        .await;
     let op = sign_in(&app, "ops@example.in", Role::Operator).await;
     let started = std::time::Instant::now();
     let seen = read_to_end(op.get("/events").await, Duration::from_secs(3)).await;
@@ -414,14 +396,10 @@ async fn a_live_stream_ends_after_its_lifetime_and_when_its_session_is_gone(engi
 }
 
 async fn a_user_holds_at_most_the_configured_number_of_live_streams(engine: Engine) {
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            tweak: Some(|s| s.streams.per_caller = 2),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine)
+        .settings(|s| s.streams.per_caller = 2)
+        .spawn()
+        .await;
     let op = sign_in(&app, "ops@example.in", Role::Operator).await;
     let first = op.get("/events").await;
     let _second = op.get("/events").await;
@@ -453,14 +431,7 @@ async fn a_user_holds_at_most_the_configured_number_of_live_streams(engine: Engi
 async fn a_revoked_key_ends_its_batch_progress_stream(engine: Engine) {
     // A batch nobody works on (created in the store, no runner) keeps its progress stream open
     // until the batch finishes: revoking the key must end it instead.
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            web_only: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine).web_only().spawn().await;
     let reader = app.api_key(&["orders:read"]).await;
     let admin = app.api_key(&["admin"]).await;
     let number = app.place(41).await;
@@ -491,14 +462,10 @@ async fn a_revoked_key_ends_its_batch_progress_stream(engine: Engine) {
 }
 
 async fn off_loopback_cookies_are_host_prefixed_and_secure_and_https_sends_hsts(engine: Engine) {
-    let app = TestApp::spawn_with(
-        engine,
-        Options {
-            tweak: Some(|s| s.public_url = Some("https://orders.example.in".into())),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = TestApp::builder(engine)
+        .settings(|s| s.public_url = Some("https://orders.example.in".into()))
+        .spawn()
+        .await;
     add_user(&app, "ops@example.in", Role::Operator).await;
     let client = no_redirects();
     let page = client.get(app.url("/login")).send().await.unwrap();
