@@ -144,6 +144,9 @@ pub(crate) fn refusal(status: u16, message: String, v: &Value) -> Error {
             message,
         };
     }
+    if m.contains("already in pickup queue") {
+        return Error::AlreadyInPickupQueue { message };
+    }
     if m.contains("insufficient") || m.contains("recharge") || m.contains("wallet") {
         return Error::InsufficientBalance { message };
     }
@@ -364,6 +367,10 @@ mod tests {
         assert_eq!(
             refusal(200, "Insufficient amount to label this shipment".into(), &v).kind(),
             ErrorKind::InsufficientBalance
+        );
+        assert_eq!(
+            refusal(400, "Already in Pickup Queue.".into(), &json!({})).kind(),
+            ErrorKind::AlreadyInPickupQueue
         );
         match refusal(200, "AWB is already assigned".into(), &v) {
             Error::AwbAlreadyAssigned { awb, .. } => assert_eq!(awb.as_deref(), Some("1234567890")),

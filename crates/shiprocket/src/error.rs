@@ -88,6 +88,12 @@ pub enum Error {
         /// The existing AWB, when the body carried it.
         awb: Option<String>,
     },
+    /// The pickup for this shipment is already requested ("Already in Pickup Queue").
+    #[error("already in pickup queue: {message}")]
+    AlreadyInPickupQueue {
+        /// Shiprocket's message.
+        message: String,
+    },
     /// A manifest was already generated for some of the shipments.
     #[error("manifest already generated: {message}")]
     AlreadyManifested {
@@ -170,6 +176,8 @@ pub enum ErrorKind {
     WrongPickupLocation,
     /// See [`Error::AwbAlreadyAssigned`].
     AwbAlreadyAssigned,
+    /// See [`Error::AlreadyInPickupQueue`].
+    AlreadyInPickupQueue,
     /// See [`Error::AlreadyManifested`].
     AlreadyManifested,
     /// See [`Error::NotFound`].
@@ -201,6 +209,7 @@ impl ErrorKind {
             Self::InsufficientBalance => "insufficient_balance",
             Self::WrongPickupLocation => "wrong_pickup_location",
             Self::AwbAlreadyAssigned => "awb_already_assigned",
+            Self::AlreadyInPickupQueue => "already_in_pickup_queue",
             Self::AlreadyManifested => "already_manifested",
             Self::NotFound => "not_found",
             Self::Rejected => "rejected",
@@ -233,6 +242,7 @@ impl Error {
             Self::InsufficientBalance { .. } => ErrorKind::InsufficientBalance,
             Self::WrongPickupLocation { .. } => ErrorKind::WrongPickupLocation,
             Self::AwbAlreadyAssigned { .. } => ErrorKind::AwbAlreadyAssigned,
+            Self::AlreadyInPickupQueue { .. } => ErrorKind::AlreadyInPickupQueue,
             Self::AlreadyManifested { .. } => ErrorKind::AlreadyManifested,
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Rejected { .. } => ErrorKind::Rejected,

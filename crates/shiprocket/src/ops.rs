@@ -61,6 +61,9 @@ impl Error {
                 Some(a) => format!("This shipment already has AWB {a} ({message}); use it instead of assigning again."),
                 None => format!("This shipment already has an AWB ({message}); read the shipment back to get it."),
             },
+            Self::AlreadyInPickupQueue { message } => format!(
+                "The pickup for this shipment is already requested ({message}); nothing to do."
+            ),
             Self::AlreadyManifested { message, shipment_ids } => format!(
                 "A manifest already exists for shipment(s) {shipment_ids:?} ({message}); drop them from the request."
             ),
