@@ -10,6 +10,7 @@ pub mod intake;
 pub mod money;
 pub mod order;
 pub mod pincodes;
+pub mod shipment;
 pub mod status;
 pub mod tracking;
 

@@ -112,6 +112,22 @@ impl OrderStatus {
             .ok_or(TransitionError { from: self, action })
     }
 
+    /// True when [`TRANSITIONS`] allows `action` from this status.
+    #[must_use]
+    pub fn allows(self, action: Action) -> bool {
+        self.apply(action).is_ok()
+    }
+
+    /// True while the order can still be shipped — now, or once marked processing — so its
+    /// shipping address may still change. Derived from [`TRANSITIONS`].
+    #[must_use]
+    pub fn can_still_ship(self) -> bool {
+        self.allows(Action::Ship)
+            || self
+                .apply(Action::MarkProcessing)
+                .is_ok_and(|next| next.allows(Action::Ship))
+    }
+
     /// The actions [`TRANSITIONS`] allows from this status, in table order.
     #[must_use]
     pub fn allowed_actions(self) -> Vec<Action> {

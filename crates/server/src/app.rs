@@ -35,6 +35,8 @@ pub struct AppState {
     pub shutdown: crate::shutdown::Shutdown,
     /// Open Server-Sent Events streams and the bus that ends them on sign-out or revocation.
     pub streams: crate::streams::Streams,
+    /// Test-only fault points (never armed in production).
+    pub faults: crate::shipping::Faults,
 }
 
 /// A built, bound, not yet serving application.
@@ -74,6 +76,7 @@ impl Application {
             guards: Arc::default(),
             shutdown: crate::shutdown::Shutdown::new(),
             streams: crate::streams::Streams::new(),
+            faults: crate::shipping::Faults::default(),
         };
         let shiprocket =
             crate::shipping::Shiprocket::from_settings(&state.settings, &state.metrics)?;

@@ -10,6 +10,8 @@ use common::TestApp;
 use orderly::actions::{self, Actor, BatchKind};
 use orderly::shipping::{STEPS, StopAt};
 use orderly::shipping::{drive, drive_until};
+use orderly_domain::OrderStatus;
+use orderly_domain::shipment::Step;
 use orderly_store::Engine;
 use shiprocket_sim::{FaultConfig, LatencyConfig, LatencySpec, SimConfig};
 
@@ -74,7 +76,11 @@ async fn a_crash_at_any_saga_boundary_resumes_to_exactly_one_shipment(engine: En
         let attempts = orderly_store::fulfilment::shipments(&app.store, order.summary.id)
             .await
             .unwrap();
-        assert_eq!(order.summary.status, "shipped", "{stop:?}: {attempts:?}");
+        assert_eq!(
+            order.summary.status,
+            OrderStatus::Shipped,
+            "{stop:?}: {attempts:?}"
+        );
         let sim = app.sim().control();
         assert_eq!(sim.shipment_count(), 1, "{stop:?}: one Shiprocket shipment");
         assert_eq!(sim.awb_count(), 1, "{stop:?}: one AWB");
@@ -84,7 +90,7 @@ async fn a_crash_at_any_saga_boundary_resumes_to_exactly_one_shipment(engine: En
             "{stop:?}: one OrderShipped"
         );
         assert_eq!(attempts.len(), 1);
-        assert_eq!(attempts[0].step, "done", "{stop:?}");
+        assert_eq!(attempts[0].step, Step::Done, "{stop:?}");
         app.finish().await;
     }
 }
@@ -162,13 +168,13 @@ async fn a_fault_mix_leaves_every_order_shipped_or_failed_with_a_reason_and_no_d
             .unwrap()
             .unwrap();
         let shipped_events = outbox_count(&app, &job.order_number, "OrderShipped").await;
-        match o.summary.status.as_str() {
-            "shipped" => {
+        match o.summary.status {
+            OrderStatus::Shipped => {
                 shipped += 1;
                 assert_eq!(shipped_events, 1, "{}", job.order_number);
                 assert_eq!(job.state, "succeeded");
             }
-            "processing" => {
+            OrderStatus::Processing => {
                 assert_eq!(shipped_events, 0);
                 assert!(
                     o.summary.flags.shipment_failed.is_some(),
@@ -242,13 +248,13 @@ async fn cancelling_during_a_running_batch_leaves_no_shipment_for_that_order(eng
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(o.summary.status, "cancelled");
+    assert_eq!(o.summary.status, OrderStatus::Cancelled);
     assert!(o.summary.awb.is_none());
     let attempts = orderly_store::fulfilment::shipments(&app.store, o.summary.id)
         .await
         .unwrap();
     for a in &attempts {
-        assert!(a.awb.is_none() || a.step == "cancelled", "{a:?}");
+        assert!(a.awb.is_none() || a.step == Step::Cancelled, "{a:?}");
         if let Some(sid) = a.sr_shipment_id {
             // Nothing live at Shiprocket: no AWB, or the AWB was cancelled.
             let awb = app.sim().control().awb_of(sid);

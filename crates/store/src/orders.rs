@@ -14,6 +14,8 @@ pub use list::{
 pub use place::{IntakeOutcome, PlacedMeta, place};
 pub use read::{get, get_summary_by_id};
 
+use orderly_domain::OrderStatus;
+use orderly_domain::order::PaymentMethod;
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -36,7 +38,8 @@ pub struct OrderSummary {
     #[schema(value_type = String, format = DateTime)]
     pub placed_at: OffsetDateTime,
     /// `placed`, `processing`, `shipped`, `delivered`, `cancelled` or `returned`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: OrderStatus,
     /// Optimistic-concurrency version: send it back as `expected_version` on writes.
     pub version: i64,
     /// Customer's name.
@@ -48,7 +51,8 @@ pub struct OrderSummary {
     /// Order total in paise.
     pub total_paise: i64,
     /// `prepaid` or `cod`.
-    pub payment_method: String,
+    #[schema(value_type = String)]
+    pub payment_method: PaymentMethod,
     /// `paid`, `pending`, `failed` or `refunded`.
     pub payment_status: String,
     /// Flags an ops person filters on, each with its reason.

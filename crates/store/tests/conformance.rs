@@ -54,6 +54,7 @@ stories!(
     api_keys_verify_only_when_exact_and_carry_scopes,
     bulk_loading_skips_stored_orders_and_keeps_history,
     migrations_run_once,
+    an_unknown_status_step_or_payment_method_read_back_is_an_error_naming_the_row,
 );
 
 async fn a_placed_order_is_stored_with_items_history_and_audit(engine: Engine) {
@@ -63,7 +64,7 @@ async fn a_placed_order_is_stored_with_items_history_and_audit(engine: Engine) {
     let IntakeOutcome::Created(summary) = out else {
         panic!("expected Created, got {out:?}")
     };
-    assert_eq!(summary.status, "placed");
+    assert_eq!(summary.status, orderly_domain::OrderStatus::Placed);
     assert_eq!(summary.total_paise, o.total.paise());
     let detail = orders::get(&s, o.order_number.as_str())
         .await
@@ -378,4 +379,73 @@ async fn bulk_loading_skips_stored_orders_and_keeps_history(engine: Engine) {
 async fn migrations_run_once(engine: Engine) {
     let s = store(engine).await;
     assert_eq!(s.migrate().await.unwrap(), 0);
+}
+
+async fn an_unknown_status_step_or_payment_method_read_back_is_an_error_naming_the_row(
+    engine: Engine,
+) {
+    use orderly_store::fulfilment;
+    let s = store(engine).await;
+    let o = order(1);
+    let IntakeOutcome::Created(summary) = orders::place(&s, &o, &meta("evt-1")).await.unwrap()
+    else {
+        panic!("expected Created")
+    };
+    let id = summary.id;
+    let mut tx = s.begin().await.unwrap();
+    let sh = fulfilment::insert_attempt(
+        &mut tx,
+        id,
+        o.order_number.as_str(),
+        "balanced",
+        None,
+        None,
+        "test",
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let corrupt = |sql: &'static str, row: i64| {
+        let s = s.clone();
+        async move {
+            sqlx::query(sql)
+                .bind(row)
+                .execute(s.writer())
+                .await
+                .unwrap();
+        }
+    };
+
+    corrupt(
+        "UPDATE shipments SET step = 'shipped-ish' WHERE id = $1",
+        sh.id,
+    )
+    .await;
+    let mut conn = s.reader().acquire().await.unwrap();
+    let err = fulfilment::load_shipment(&mut conn, sh.id)
+        .await
+        .unwrap_err();
+    drop(conn);
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("shipment {}", sh.id)) && text.contains("shipped-ish"),
+        "{text}"
+    );
+
+    corrupt("UPDATE orders SET status = 'lost' WHERE id = $1", id).await;
+    let err = orders::get(&s, o.order_number.as_str()).await.unwrap_err();
+    assert!(err.to_string().contains(&format!("order {id}")), "{err}");
+
+    corrupt(
+        "UPDATE orders SET status = 'placed', payment_method = 'upi' WHERE id = $1",
+        id,
+    )
+    .await;
+    let err = orders::get(&s, o.order_number.as_str()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("order {id}")) && text.contains("upi"),
+        "{text}"
+    );
 }

@@ -3,7 +3,8 @@
 
 use orderly_domain::intake::FieldError;
 use orderly_domain::order::Address;
-use orderly_domain::{OrderStatus, Pincode, pincodes};
+use orderly_domain::shipment::Step;
+use orderly_domain::{Pincode, pincodes};
 use orderly_store::audit::{self, AuditEntry};
 use orderly_store::fulfilment;
 use orderly_store::orders::{self, AddressView, OrderSummary};
@@ -80,8 +81,8 @@ pub async fn edit_shipping_address(
     let current = orders::get(&state.store, order_number)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let status = OrderStatus::parse(&current.summary.status).unwrap_or(OrderStatus::Placed);
-    if !matches!(status, OrderStatus::Placed | OrderStatus::Processing) {
+    let status = current.summary.status;
+    if !status.can_still_ship() {
         return Err(ActionError::NotAllowed(format!(
             "the address cannot change once the order is {}",
             status.as_str()
@@ -90,7 +91,7 @@ pub async fn edit_shipping_address(
     let attempts = fulfilment::shipments(&state.store, current.summary.id).await?;
     if attempts
         .iter()
-        .any(|s| s.awb.is_some() && s.step != "cancelled")
+        .any(|s| s.awb.is_some() && s.step != Step::Cancelled)
     {
         return Err(ActionError::NotAllowed(
             "an AWB already exists; the address can no longer change".into(),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use orderly_domain::OrderStatus;
 use orderly_domain::intake::FieldError;
 use orderly_domain::order::ORDER_NUMBER_MAX_LEN;
+use orderly_domain::shipment::Step;
 use orderly_store::fulfilment;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -202,13 +203,13 @@ async fn run_job(
         && let Ok(attempts) = fulfilment::shipments(&state.store, o.summary.id).await
         && let Some(sh) = attempts
             .iter()
-            .find(|s| s.batch_id == Some(batch) && s.awb.is_some() && s.step != "cancelled")
+            .find(|s| s.batch_id == Some(batch) && s.awb.is_some() && s.step != Step::Cancelled)
     {
         let awb = sh.awb.clone().unwrap_or_default();
         let courier = sh.courier_name.clone().unwrap_or_default();
         return (true, format!("AWB {awb} via {courier}"), Some(awb));
     }
-    let placed = order.is_some_and(|o| o.summary.status == OrderStatus::Placed.as_str());
+    let placed = order.is_some_and(|o| o.summary.status == OrderStatus::Placed);
     if placed && let Err(e) = super::mark_processing(state, order_number, None, actor).await {
         return (false, e.to_string(), None);
     }

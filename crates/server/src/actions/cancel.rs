@@ -37,8 +37,7 @@ pub async fn cancel_order(
     if expected_version.is_some_and(|v| v != summary.version) {
         return Err(ActionError::Stale);
     }
-    let status = OrderStatus::parse(&summary.status)
-        .ok_or_else(|| ActionError::Internal("bad status".into()))?;
+    let status = summary.status;
     if status.apply(Action::Cancel).is_err() {
         return Err(ActionError::NotAllowed(format!(
             "cannot cancel an order that is {}",
@@ -46,10 +45,7 @@ pub async fn cancel_order(
         )));
     }
     let attempts = fulfilment::shipments(&state.store, summary.id).await?;
-    let live: Vec<_> = attempts
-        .iter()
-        .filter(|s| !matches!(s.step.as_str(), "failed" | "cancelled"))
-        .collect();
+    let live: Vec<_> = attempts.iter().filter(|s| s.step.is_live()).collect();
     if let Some(picked) = live.iter().find(|s| s.picked_up_at.is_some()) {
         return Err(ActionError::NotAllowed(format!(
             "the courier has already picked up AWB {}; it can no longer be cancelled — ask the courier for a return",

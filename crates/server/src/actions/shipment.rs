@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use orderly_domain::OrderStatus;
 use orderly_domain::courier::{self, Choice, Policy};
+use orderly_domain::shipment::Step;
 use orderly_store::audit::{self, AuditEntry};
 use orderly_store::fulfilment;
 use serde::Serialize;
@@ -168,8 +169,8 @@ pub(crate) async fn wait(
         let mut conn = state.store.reader().acquire().await?;
         let sh = fulfilment::load_shipment(&mut conn, id).await?;
         drop(conn);
-        match sh.step.as_str() {
-            "awb_assigned" | "pickup_scheduled" | "done" => {
+        match sh.step {
+            step if step.has_awb() => {
                 return Ok(ShipmentOutcome::Shipped {
                     shipment_id: id,
                     awb: sh.awb.unwrap_or_default(),
@@ -177,7 +178,7 @@ pub(crate) async fn wait(
                     tracking_url: sh.tracking_url.unwrap_or_default(),
                 });
             }
-            "failed" => {
+            Step::Failed => {
                 return Ok(ShipmentOutcome::Failed {
                     shipment_id: id,
                     reason: super::failure_reason(
@@ -185,7 +186,9 @@ pub(crate) async fn wait(
                     ),
                 });
             }
-            "cancelled" => return Err(ActionError::NotAllowed("the order was cancelled".into())),
+            Step::Cancelled => {
+                return Err(ActionError::NotAllowed("the order was cancelled".into()));
+            }
             _ => {}
         }
         if tokio::time::Instant::now() >= deadline {

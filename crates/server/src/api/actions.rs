@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
+use orderly_domain::shipment::Step;
 use orderly_store::fulfilment::{self, IdempotentResponse, Reservation};
 use orderly_store::orders::{AddressView, OrderSummary};
 use serde::Deserialize;
@@ -332,7 +333,7 @@ pub async fn retry(
                     "no such shipment attempt for this order",
                 ));
             }
-            Some(s) if s.step != "failed" => {
+            Some(s) if s.step != Step::Failed => {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
                     "not_allowed",

@@ -5,14 +5,16 @@
 use std::sync::Arc;
 
 use orderly_domain::courier::{self, Choice};
+use orderly_domain::shipment::Step;
 use orderly_domain::{Action, OrderStatus};
 use orderly_store::audit::{self, AuditEntry};
 use orderly_store::fulfilment::{self, Shipment, ShipmentUpdate, Transition};
 use orderly_store::orders::OrderDetail;
-use orderly_store::outbox;
+use orderly_store::{StoreError, outbox};
 use shiprocket::{Error as SrError, ErrorKind};
 
 use super::Shiprocket;
+use super::faults::FaultPoint;
 use super::outcome::{abandon, advance, fail, on_error, order_of, retry_later};
 use super::requests::tracking_url;
 use super::saga::{Next, save};
@@ -62,7 +64,7 @@ pub(crate) async fn assign_awb(
         bump_assign_attempts: true,
         ..ShipmentUpdate::default()
     };
-    if !save(state, sh, "courier_chosen", &marked).await? {
+    if !save(state, sh, Step::CourierChosen, &marked).await? {
         return Ok(Next::Stop);
     }
     match sr.client.assign_awb(shipment_id, Some(courier_id)).await {
@@ -134,10 +136,26 @@ async fn next_courier(
         )),
         ..ShipmentUpdate::default()
     };
-    advance(state, sh, "courier_chosen", &u).await
+    advance(state, sh, Step::CourierChosen, &u).await
 }
 
-/// The AWB, the order's `shipped` status and `OrderShipped`, in one transaction.
+/// What the transaction of [`commit_shipped`] found.
+enum Commit {
+    /// Committed: the order is shipped.
+    Shipped,
+    /// The order really is cancelled: the AWB must be undone.
+    OrderCancelled,
+    /// The attempt is no longer in `courier_chosen` (someone else moved it on): nothing to do.
+    MovedOn,
+}
+
+/// Tries of the commit when a concurrent change bumped the order's version meanwhile.
+const COMMIT_TRIES: u32 = 3;
+
+/// The AWB, the order's `shipped` status and `OrderShipped`, in one transaction. Only an order that
+/// really is cancelled undoes the AWB at Shiprocket; any other error (a database error, a busy
+/// SQLite, a version race that keeps losing) leaves the attempt in `courier_chosen` to be retried
+/// — and the retry reads the AWB back from Shiprocket instead of assigning another.
 async fn commit_shipped(
     state: &AppState,
     sr: &Arc<Shiprocket>,
@@ -146,13 +164,66 @@ async fn commit_shipped(
     courier_id: i64,
     courier_name: &str,
 ) -> anyhow::Result<Next> {
+    let order = order_of(state, sh).await?;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match try_commit_shipped(state, sh, &order, awb, courier_id, courier_name).await {
+            Ok(Commit::Shipped) => break,
+            Ok(Commit::OrderCancelled) => {
+                if let Err(e) = sr.client.cancel_awbs(&[awb.to_string()]).await {
+                    tracing::warn!(
+                        shipment = sh.id,
+                        kind = e.kind().as_str(),
+                        "could not cancel the AWB of an order cancelled meanwhile"
+                    );
+                }
+                abandon(state, sr, sh).await?;
+                return Ok(Next::Stop);
+            }
+            Ok(Commit::MovedOn) => return Ok(Next::Stop),
+            // A concurrent edit or flag change bumped the version: read the order again.
+            Err(StoreError::Conflict(_)) if tries < COMMIT_TRIES => {}
+            Err(e) => {
+                tracing::warn!(shipment = sh.id, error = %e, "could not commit the AWB; the step is retried");
+                return Err(e.into());
+            }
+        }
+    }
+    state.metrics.inc(
+        "orderly_shipments_total",
+        &[
+            ("outcome", "shipped"),
+            ("reason", "none"),
+            ("courier", courier_name),
+        ],
+        1.0,
+    );
+    announce(state, &order.summary.order_number, "shipment");
+    Ok(Next::Continue)
+}
+
+async fn try_commit_shipped(
+    state: &AppState,
+    sh: &Shipment,
+    order: &OrderDetail,
+    awb: &str,
+    courier_id: i64,
+    courier_name: &str,
+) -> Result<Commit, StoreError> {
     let now = state.clock.now();
     let url = tracking_url(awb);
-    let order = order_of(state, sh).await?;
     let actor = Actor::system("worker");
     let mut tx = state.store.begin().await?;
+    let o = fulfilment::load_order(&mut tx, &order.summary.order_number)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if o.status == OrderStatus::Cancelled {
+        tx.rollback().await?;
+        return Ok(Commit::OrderCancelled);
+    }
     let u = ShipmentUpdate {
-        step: Some("awb_assigned"),
+        step: Some(Step::AwbAssigned),
         awb: Some(awb.to_string()),
         courier_id: Some(courier_id),
         courier_name: Some(courier_name.to_string()),
@@ -160,32 +231,28 @@ async fn commit_shipped(
         clear_failure: true,
         ..ShipmentUpdate::default()
     };
-    let still_ours = fulfilment::update_fields(&mut tx, sh.id, "courier_chosen", &u, now).await?;
-    let order_ref = fulfilment::load_order(&mut tx, &order.summary.order_number).await?;
-    let shipped = match (still_ours, order_ref) {
-        (true, Some(o)) => fulfilment::transition(
-            &mut tx,
-            &o,
-            &Transition {
-                action: Action::Ship,
-                expected_version: None,
-                actor: actor.as_str(),
-                reason: Some(&format!("AWB {awb} by {courier_name}")),
-                at: now,
-            },
-        )
-        .await
-        .ok()
-        .map(|_| o),
-        _ => None,
-    };
-    let Some(o) = shipped else {
+    if !fulfilment::update_fields(&mut tx, sh.id, Step::CourierChosen, &u, now).await? {
         tx.rollback().await?;
-        // Cancelled meanwhile: undo at Shiprocket so no shipment is left behind.
-        let _ = sr.client.cancel_awbs(&[awb.to_string()]).await;
-        abandon(state, sr, sh).await?;
-        return Ok(Next::Stop);
-    };
+        return Ok(Commit::MovedOn);
+    }
+    if state.faults.fires(FaultPoint::ShipCommitDbError) {
+        return Err(StoreError::Db(sqlx::Error::PoolTimedOut));
+    }
+    if state.faults.fires(FaultPoint::ShipCommitVersionBump) {
+        fulfilment::set_flag(&mut tx, o.id, "ndr", None, now).await?;
+    }
+    fulfilment::transition(
+        &mut tx,
+        &o,
+        &Transition {
+            action: Action::Ship,
+            expected_version: None,
+            actor: actor.as_str(),
+            reason: Some(&format!("AWB {awb} by {courier_name}")),
+            at: now,
+        },
+    )
+    .await?;
     fulfilment::set_shipping_info(&mut tx, o.id, awb, courier_name, &url).await?;
     status_changed(
         &mut tx,
@@ -202,7 +269,7 @@ async fn commit_shipped(
         1,
         Some((o.id, &o.order_number)),
         now,
-        shipped_event(&order, awb, courier_id, courier_name, &url, now),
+        shipped_event(order, awb, courier_id, courier_name, &url, now),
     )
     .await?;
     audit::append(
@@ -218,17 +285,7 @@ async fn commit_shipped(
     )
     .await?;
     tx.commit().await?;
-    state.metrics.inc(
-        "orderly_shipments_total",
-        &[
-            ("outcome", "shipped"),
-            ("reason", "none"),
-            ("courier", courier_name),
-        ],
-        1.0,
-    );
-    announce(state, &o.order_number, "shipment");
-    Ok(Next::Continue)
+    Ok(Commit::Shipped)
 }
 
 fn shipped_event(

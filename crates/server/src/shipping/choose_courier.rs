@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use orderly_domain::courier::{self, Policy};
+use orderly_domain::shipment::Step;
 use orderly_store::fulfilment::{Shipment, ShipmentUpdate};
 use shiprocket::ErrorKind;
 
@@ -71,7 +72,7 @@ pub(crate) async fn choose_courier(
         return Ok(Next::Stop);
     };
     let u = ShipmentUpdate {
-        step: Some("courier_chosen"),
+        step: Some(Step::CourierChosen),
         quotes_json: serde_json::to_string(&choice).ok(),
         choice_explanation: Some(choice.explanation.clone()),
         courier_id: Some(chosen.courier_id),
@@ -79,5 +80,5 @@ pub(crate) async fn choose_courier(
         clear_failure: true,
         ..ShipmentUpdate::default()
     };
-    advance(state, sh, "sr_order_created", &u).await
+    advance(state, sh, Step::SrOrderCreated, &u).await
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use orderly_domain::shipment::Step;
 use orderly_store::fulfilment::{Shipment, ShipmentUpdate};
 
 use super::Shiprocket;
@@ -30,13 +31,13 @@ pub(crate) async fn create_order(
                 return Ok(Next::Stop);
             }
             let u = ShipmentUpdate {
-                step: Some("sr_order_created"),
+                step: Some(Step::SrOrderCreated),
                 sr_order_id: Some(resp.order_id),
                 sr_shipment_id: Some(resp.shipment_id),
                 clear_failure: true,
                 ..ShipmentUpdate::default()
             };
-            advance(state, sh, "requested", &u).await
+            advance(state, sh, Step::Requested, &u).await
         }
         Err(e) => on_error(state, sh, &e, false).await,
     }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use orderly_domain::shipment::Step;
 use orderly_store::fulfilment::{Shipment, ShipmentUpdate};
 
 use super::Shiprocket;
@@ -34,11 +35,11 @@ pub(crate) async fn documents(
         return Ok(Next::Stop);
     }
     let u = ShipmentUpdate {
-        step: Some("done"),
+        step: Some(Step::Done),
         label_url: label,
         manifest_url: manifest,
         ..ShipmentUpdate::default()
     };
-    save(state, sh, "pickup_scheduled", &u).await?;
+    save(state, sh, Step::PickupScheduled, &u).await?;
     Ok(Next::Stop)
 }

@@ -12,6 +12,7 @@ mod client;
 mod create_order;
 mod documents;
 mod drive;
+mod faults;
 mod outcome;
 mod pickup;
 pub mod requests;
@@ -19,4 +20,5 @@ pub mod saga;
 
 pub use client::Shiprocket;
 pub use drive::{HEARTBEAT, LEASE, drive, drive_until};
+pub use faults::{FaultPoint, Faults};
 pub use saga::{STEPS, StopAt};

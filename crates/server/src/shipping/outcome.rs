@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use orderly_domain::shipment::Step;
 use orderly_store::audit::{self, AuditEntry};
 use orderly_store::fulfilment::{self, Shipment, ShipmentUpdate};
 use orderly_store::orders::{self, OrderDetail};
@@ -33,7 +34,7 @@ pub(crate) async fn order_of(state: &AppState, sh: &Shipment) -> anyhow::Result<
 pub(crate) async fn advance(
     state: &AppState,
     sh: &Shipment,
-    expect_step: &str,
+    expect_step: Step,
     u: &ShipmentUpdate,
 ) -> anyhow::Result<Next> {
     Ok(if save(state, sh, expect_step, u).await? {
@@ -54,10 +55,10 @@ pub(crate) async fn abandon(
     }
     let mut conn = state.store.writer().acquire().await?;
     let u = ShipmentUpdate {
-        step: Some("cancelled"),
+        step: Some(Step::Cancelled),
         ..ShipmentUpdate::default()
     };
-    fulfilment::update_fields(&mut conn, sh.id, &sh.step, &u, state.clock.now()).await?;
+    fulfilment::update_fields(&mut conn, sh.id, sh.step, &u, state.clock.now()).await?;
     Ok(())
 }
 
@@ -93,7 +94,7 @@ async fn schedule_retry(state: &AppState, sh: &Shipment, e: &SrError) -> anyhow:
         )),
         ..ShipmentUpdate::default()
     };
-    save(state, sh, &sh.step, &u).await?;
+    save(state, sh, sh.step, &u).await?;
     tracing::info!(
         shipment = sh.id,
         kind = e.kind().as_str(),
@@ -139,11 +140,11 @@ pub(crate) async fn fail(
     let excerpt = e.map(|e| shiprocket::error::masked_excerpt(&e.to_string()));
     let mut tx = state.store.begin().await?;
     let u = ShipmentUpdate {
-        step: Some("failed"),
+        step: Some(Step::Failed),
         failure: Some((class.to_string(), message.to_string(), excerpt)),
         ..ShipmentUpdate::default()
     };
-    if !fulfilment::update_fields(&mut tx, sh.id, &sh.step, &u, now).await? {
+    if !fulfilment::update_fields(&mut tx, sh.id, sh.step, &u, now).await? {
         tx.rollback().await?;
         return Ok(());
     }

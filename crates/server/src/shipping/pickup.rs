@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
+use orderly_domain::shipment::Step;
 use orderly_store::fulfilment::{Shipment, ShipmentUpdate};
+
+use shiprocket::ErrorKind;
 
 use super::Shiprocket;
 use super::outcome::{MAX_RETRIES, advance, flag_pickup_error, on_error};
@@ -22,14 +25,14 @@ pub(crate) async fn schedule_pickup(
     };
     let u = match sr.client.generate_pickup(&[shipment_id]).await {
         Ok(p) => ShipmentUpdate {
-            step: Some("pickup_scheduled"),
+            step: Some(Step::PickupScheduled),
             pickup_token: p.pickup_token_number,
             pickup_scheduled_for: p.pickup_scheduled_date.map(|d| d.date().to_string()),
             clear_failure: true,
             ..ShipmentUpdate::default()
         },
-        Err(e) if e.to_string().contains("Already in Pickup Queue") => ShipmentUpdate {
-            step: Some("pickup_scheduled"),
+        Err(e) if e.kind() == ErrorKind::AlreadyInPickupQueue => ShipmentUpdate {
+            step: Some(Step::PickupScheduled),
             ..ShipmentUpdate::default()
         },
         Err(e) if e.is_retryable() && sh.retry_count < MAX_RETRIES => {
@@ -38,7 +41,7 @@ pub(crate) async fn schedule_pickup(
         Err(e) => {
             flag_pickup_error(state, sh, &e.ops_message()).await?;
             ShipmentUpdate {
-                step: Some("pickup_scheduled"),
+                step: Some(Step::PickupScheduled),
                 ..ShipmentUpdate::default()
             }
         }
@@ -46,5 +49,5 @@ pub(crate) async fn schedule_pickup(
     if after_call {
         return Ok(Next::Stop);
     }
-    advance(state, sh, "awb_assigned", &u).await
+    advance(state, sh, Step::AwbAssigned, &u).await
 }

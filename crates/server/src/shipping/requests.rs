@@ -123,7 +123,7 @@ pub fn create_request(
 
 /// True when the customer pays on delivery.
 pub fn is_cod(o: &OrderDetail) -> bool {
-    o.summary.payment_method == "cod"
+    o.summary.payment_method == orderly_domain::order::PaymentMethod::Cod
 }
 
 /// The `courier/serviceability` query for `o` from `pickup_postcode`; `sr_order_id` once the
@@ -165,8 +165,9 @@ pub fn recommendation(s: &Serviceability) -> Recommendation {
     }
 }
 
-/// A Shiprocket quote as the courier policy sees it. `pickup_availability` has no documented
-/// meaning, so it does not exclude a courier.
+/// A Shiprocket quote as the courier policy sees it. `pickup_availability` is not used: every
+/// official fixture (and so the simulator) sends `"0"` for couriers that do pick up, so its meaning
+/// is unknown and it must not exclude a courier.
 pub fn quote(q: &CourierQuote) -> Quote {
     let max_kg = if q.is_surface {
         q.surface_max_weight

@@ -9,6 +9,7 @@
 //! - the AWB, the order's `shipped` status and `OrderShipped` are committed in one transaction.
 
 use orderly_domain::OrderStatus;
+use orderly_domain::shipment::Step;
 use orderly_store::fulfilment::{self, Shipment, ShipmentUpdate};
 use orderly_store::orders;
 
@@ -44,39 +45,36 @@ pub async fn run(state: &AppState, id: i64, stop: StopAt) -> anyhow::Result<()> 
         let mut conn = state.store.reader().acquire().await?;
         let sh = fulfilment::load_shipment(&mut conn, id).await?;
         drop(conn);
-        if matches!(sh.step.as_str(), "done" | "failed" | "cancelled") {
+        if sh.step.is_terminal() {
             return Ok(());
         }
-        if stop == StopAt::Before(step_name(&sh.step)) {
+        if stop == StopAt::Before(step_name(sh.step)) {
             return Ok(());
         }
         let mut conn = state.store.reader().acquire().await?;
         let summary = orders::get_summary_by_id(&mut conn, sh.order_id).await?;
         drop(conn);
-        if summary.status == OrderStatus::Cancelled.as_str() {
+        if summary.status == OrderStatus::Cancelled {
             outcome::abandon(state, &sr, &sh).await?;
             return Ok(());
         }
-        if matches!(
-            sh.step.as_str(),
-            "requested" | "sr_order_created" | "courier_chosen"
-        ) {
+        if !sh.step.has_awb() {
             // No new shipment work while fulfilment is off for this order; work past the AWB finishes.
             if let Err(off) = crate::feature::check(state, &summary.order_number, &sh.actor).await {
                 outcome::fail(state, &sh, "feature_disabled", &off.reason, None).await?;
                 return Ok(());
             }
         }
-        let after_call = matches!(stop, StopAt::AfterCall(s) if s == step_name(&sh.step));
-        let next = match sh.step.as_str() {
-            "requested" => create_order::create_order(state, &sr, &sh, after_call).await?,
-            "sr_order_created" => {
+        let after_call = matches!(stop, StopAt::AfterCall(s) if s == step_name(sh.step));
+        let next = match sh.step {
+            Step::Requested => create_order::create_order(state, &sr, &sh, after_call).await?,
+            Step::SrOrderCreated => {
                 choose_courier::choose_courier(state, &sr, &sh, after_call).await?
             }
-            "courier_chosen" => assign_awb::assign_awb(state, &sr, &sh, after_call).await?,
-            "awb_assigned" => pickup::schedule_pickup(state, &sr, &sh, after_call).await?,
-            "pickup_scheduled" => documents::documents(state, &sr, &sh, after_call).await?,
-            other => anyhow::bail!("unknown shipment step {other}"),
+            Step::CourierChosen => assign_awb::assign_awb(state, &sr, &sh, after_call).await?,
+            Step::AwbAssigned => pickup::schedule_pickup(state, &sr, &sh, after_call).await?,
+            Step::PickupScheduled => documents::documents(state, &sr, &sh, after_call).await?,
+            Step::Done | Step::Failed | Step::Cancelled => return Ok(()),
         };
         if matches!(next, Next::Stop) {
             return Ok(());
@@ -85,15 +83,15 @@ pub async fn run(state: &AppState, id: i64, stop: StopAt) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// The public name of each step (used by `StopAt`).
-fn step_name(step: &str) -> &'static str {
+/// The public name of the work done in each step (used by `StopAt`).
+fn step_name(step: Step) -> &'static str {
     match step {
-        "requested" => "create_order",
-        "sr_order_created" => "choose_courier",
-        "courier_chosen" => "assign_awb",
-        "awb_assigned" => "schedule_pickup",
-        "pickup_scheduled" => "documents",
-        _ => "end",
+        Step::Requested => "create_order",
+        Step::SrOrderCreated => "choose_courier",
+        Step::CourierChosen => "assign_awb",
+        Step::AwbAssigned => "schedule_pickup",
+        Step::PickupScheduled => "documents",
+        Step::Done | Step::Failed | Step::Cancelled => "end",
     }
 }
 
@@ -110,7 +108,7 @@ pub const STEPS: &[&str] = &[
 pub(crate) async fn save(
     state: &AppState,
     sh: &Shipment,
-    expect_step: &str,
+    expect_step: Step,
     u: &ShipmentUpdate,
 ) -> anyhow::Result<bool> {
     let mut conn = state.store.writer().acquire().await?;

@@ -135,7 +135,7 @@ pub async fn history(
                 .unwrap_or_default();
             Attempt {
                 number: sh.attempt,
-                step: status_label(&sh.step),
+                step: status_label(sh.step.as_str()),
                 courier: sh.courier_name.clone(),
                 why: sh
                     .choice_explanation

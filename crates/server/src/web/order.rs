@@ -6,6 +6,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use orderly_domain::Action;
+use orderly_domain::order::PaymentMethod;
 use orderly_store::accounts::{self, Role};
 use orderly_store::orders::{self, AddressView, OrderDetail};
 use serde::Deserialize;
@@ -180,7 +182,7 @@ pub async fn page(
     }
     let (attempts, notes) = super::actions::history(&state, &o).await?;
     let s = &o.summary;
-    let status = s.status.as_str();
+    let status = s.status;
     let can_act = session.role() >= Role::Operator;
     let actor = format!("user:{}", session.email());
     let decision = crate::feature::decide(&state, &number, Some(&actor)).await;
@@ -220,8 +222,8 @@ pub async fn page(
         base: format!("/orders/{}", super::urlencode(&s.order_number)),
         number: s.order_number.clone(),
         placed: ist(s.placed_at),
-        status: s.status.clone(),
-        status_label: status_label(status),
+        status: status.as_str().to_string(),
+        status_label: status_label(status.as_str()),
         version: s.version,
         customer: s.customer_name.clone(),
         customer_email: s.email.clone(),
@@ -236,7 +238,7 @@ pub async fn page(
         total: inr(s.total_paise),
         payment: format!(
             "{} · {}",
-            if s.payment_method == "cod" {
+            if s.payment_method == PaymentMethod::Cod {
                 "Cash on delivery"
             } else {
                 "Prepaid"
@@ -253,11 +255,11 @@ pub async fn page(
         notes,
         can_act,
         fulfilment_off: (!decision.allowed).then_some(decision.why),
-        can_process: fulfil && status == "placed",
-        can_ship: fulfil && status == "processing" && !failed,
-        can_retry: fulfil && status == "processing" && failed,
-        can_cancel: fulfil && matches!(status, "placed" | "processing" | "shipped"),
-        can_edit_address: can_act && matches!(status, "placed" | "processing"),
+        can_process: fulfil && status.allows(Action::MarkProcessing),
+        can_ship: fulfil && status.allows(Action::Ship) && !failed,
+        can_retry: fulfil && status.allows(Action::Ship) && failed,
+        can_cancel: fulfil && status.allows(Action::Cancel),
+        can_edit_address: can_act && status.can_still_ship(),
     };
     super::render(&page)
 }

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use http::StatusCode;
+use orderly_domain::order::PaymentMethod;
 use orderly_store::accounts::Role;
 use orderly_store::orders::{self, OrderSummary, View};
 use serde::Deserialize;
@@ -134,15 +135,15 @@ pub fn row(o: &OrderSummary, now: time::OffsetDateTime) -> Row {
         total: inr(o.total_paise),
         payment: format!(
             "{} · {}",
-            if o.payment_method == "cod" {
+            if o.payment_method == PaymentMethod::Cod {
                 "COD"
             } else {
                 "Prepaid"
             },
             status_label(&o.payment_status)
         ),
-        status: o.status.clone(),
-        status_label: status_label(&o.status),
+        status: o.status.as_str().to_string(),
+        status_label: status_label(o.status.as_str()),
         flags: flags(o),
         new: !o.seen,
     }

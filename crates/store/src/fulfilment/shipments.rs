@@ -1,6 +1,7 @@
 //! Shipment attempts: one row per attempt, the saga's step persisted after every Shiprocket call,
 //! and a lease so one worker (or one interactive request) drives an attempt at a time.
 
+use orderly_domain::shipment::Step;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -20,7 +21,8 @@ pub struct Shipment {
     /// 1 for the first attempt, then 2, 3, …
     pub attempt: i64,
     /// `requested`, `sr_order_created`, `courier_chosen`, `awb_assigned`, `pickup_scheduled`, `done`, `failed`, `cancelled`.
-    pub step: String,
+    #[schema(value_type = String)]
+    pub step: Step,
     /// The channel order id sent to Shiprocket (the order number, `-2`, `-3` after a cancelled attempt).
     pub channel_order_id: String,
     /// Courier policy used.
@@ -89,13 +91,17 @@ const COLUMNS: &str = "id, order_id, attempt, step, channel_order_id, policy, re
     failure_message, failure_excerpt, retry_count, batch_id, actor, created_at, updated_at";
 
 fn from_row(r: &AnyRow) -> Result<Shipment, StoreError> {
+    let id: i64 = r.try_get("id")?;
+    let step: String = r.try_get("step")?;
+    let step = Step::parse(&step)
+        .ok_or_else(|| StoreError::Corrupt(format!("shipment {id}: unknown step {step:?}")))?;
     let quotes: Option<String> = r.try_get("quotes_json")?;
     let refused: String = r.try_get("refused_couriers")?;
     Ok(Shipment {
-        id: r.try_get("id")?,
+        id,
         order_id: r.try_get("order_id")?,
         attempt: r.try_get("attempt")?,
-        step: r.try_get("step")?,
+        step,
         channel_order_id: r.try_get("channel_order_id")?,
         policy: r.try_get("policy")?,
         requested_courier_id: r.try_get("requested_courier_id")?,
@@ -222,7 +228,7 @@ pub async fn runnable(
 #[derive(Debug, Clone, Default)]
 pub struct ShipmentUpdate {
     /// New step.
-    pub step: Option<&'static str>,
+    pub step: Option<Step>,
     /// Shiprocket order id.
     pub sr_order_id: Option<i64>,
     /// Shiprocket shipment id.
@@ -266,7 +272,7 @@ pub struct ShipmentUpdate {
 pub async fn update_fields(
     conn: &mut AnyConnection,
     id: i64,
-    expect_step: &str,
+    expect_step: Step,
     u: &ShipmentUpdate,
     at: OffsetDateTime,
 ) -> Result<bool, StoreError> {
@@ -300,7 +306,7 @@ pub async fn update_fields(
             updated_at = $23
          WHERE id = $24 AND step = $25",
     )
-    .bind(u.step)
+    .bind(u.step.map(Step::as_str))
     .bind(u.sr_order_id)
     .bind(u.sr_shipment_id)
     .bind(u.quotes_json.clone())
@@ -324,7 +330,7 @@ pub async fn update_fields(
     .bind(u.retry_at.map(to_micros))
     .bind(to_micros(at))
     .bind(id)
-    .bind(expect_step)
+    .bind(expect_step.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -212,18 +212,24 @@ fn record_event(
 fn summary(tx: &rusqlite::Transaction<'_>, id: i64) -> Result<OrderSummary, StoreError> {
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM orders WHERE id = ?1");
     let mut stmt = tx.prepare_cached(&sql).map_err(err)?;
+    let corrupt = |e: StoreError| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    };
     stmt.query_row(params![id], |r| {
+        let id: i64 = r.get("id")?;
+        let status: String = r.get("status")?;
+        let payment: String = r.get("payment_method")?;
         Ok(OrderSummary {
-            id: r.get("id")?,
+            id,
             order_number: r.get("order_number")?,
             placed_at: from_micros(r.get("placed_at")?),
-            status: r.get("status")?,
+            status: super::read::typed_status(id, &status).map_err(corrupt)?,
             version: r.get("version")?,
             customer_name: r.get("customer_name")?,
             email: r.get("email")?,
             phone: r.get("phone")?,
             total_paise: r.get("total_paise")?,
-            payment_method: r.get("payment_method")?,
+            payment_method: super::read::typed_payment(id, &payment).map_err(corrupt)?,
             payment_status: r.get("payment_status")?,
             flags: Flags {
                 address_suspect: r.get("address_suspect")?,

@@ -1,5 +1,7 @@
 //! Reading one order: the list-row summary and the whole detail.
 
+use orderly_domain::OrderStatus;
+use orderly_domain::order::PaymentMethod;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -9,19 +11,38 @@ use super::{
 };
 use crate::{Store, StoreError, from_micros};
 
+/// The status stored for order `id`; an unknown name is an error naming the row.
+pub(crate) fn typed_status(id: i64, stored: &str) -> Result<OrderStatus, StoreError> {
+    OrderStatus::parse(stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("order {id}: unknown status {stored:?}")))
+}
+
+/// The payment method stored for order `id`; an unknown name is an error naming the row.
+pub(crate) fn typed_payment(id: i64, stored: &str) -> Result<PaymentMethod, StoreError> {
+    [PaymentMethod::Prepaid, PaymentMethod::Cod]
+        .into_iter()
+        .find(|m| m.as_str() == stored)
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("order {id}: unknown payment method {stored:?}"))
+        })
+}
+
 /// Builds a summary from a row selected with [`SUMMARY_COLUMNS`].
 pub(crate) fn summary_from_row(r: &AnyRow) -> Result<OrderSummary, StoreError> {
+    let id: i64 = r.try_get("id")?;
+    let status = typed_status(id, &r.try_get::<String, _>("status")?)?;
+    let payment_method = typed_payment(id, &r.try_get::<String, _>("payment_method")?)?;
     Ok(OrderSummary {
-        id: r.try_get("id")?,
+        id,
         order_number: r.try_get("order_number")?,
         placed_at: from_micros(r.try_get("placed_at")?),
-        status: r.try_get("status")?,
+        status,
         version: r.try_get("version")?,
         customer_name: r.try_get("customer_name")?,
         email: r.try_get("email")?,
         phone: r.try_get("phone")?,
         total_paise: r.try_get("total_paise")?,
-        payment_method: r.try_get("payment_method")?,
+        payment_method,
         payment_status: r.try_get("payment_status")?,
         flags: Flags {
             address_suspect: r.try_get("address_suspect")?,
