@@ -79,7 +79,15 @@ pub(crate) async fn wait_for_shiprocket(
 ) -> anyhow::Result<()> {
     let mut conn = state.store.writer().acquire().await?;
     let reason = crate::outage::reason(e);
-    if fulfilment::park(&mut conn, sh.id, &sh.step, &reason, state.clock.now()).await? {
+    if fulfilment::park(
+        &mut conn,
+        sh.id,
+        sh.step.as_str(),
+        &reason,
+        state.clock.now(),
+    )
+    .await?
+    {
         tracing::warn!(
             shipment = sh.id,
             kind = e.kind().as_str(),
