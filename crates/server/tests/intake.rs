@@ -282,8 +282,12 @@ async fn a_client_still_sending_a_too_large_body_reads_the_413(engine: Engine) {
         let mut tcp = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
             .await
             .unwrap();
+        // Signed like every checkout request: the header is checked before the body is read, so an
+        // unsigned one would be refused 401 (tests/abuse.rs); a signed one too large gets the 413.
+        let sig =
+            orderly::signature::sign(SECRET, OffsetDateTime::now_utc().unix_timestamp(), &body);
         let head = format!(
-            "POST /api/v1/order-events HTTP/1.1\r\nHost: orderly\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+            "POST /api/v1/order-events HTTP/1.1\r\nHost: orderly\r\nContent-Type: application/json\r\nOrderly-Signature: {sig}\r\n{framing}\r\n\r\n"
         );
         tcp.write_all(head.as_bytes()).await.unwrap();
         tcp.write_all(&sent[..64 * 1024]).await.unwrap();

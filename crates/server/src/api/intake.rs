@@ -39,25 +39,31 @@ pub async fn receive(
     body: Body,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
-    // The body is read first (at most 1 MiB, no hashing) so that a too-large body gets its 413 and
-    // a client still sending reads the answer; the header is then checked — bounded, and without
-    // computing any MAC — before the one MAC per secret.
-    let bytes = read_limited(&headers, body, state.settings.max_body_bytes).await?;
-    let unauthorized = |e: signature::SignatureError| ApiError::unauthorized(e.to_string());
+    // The signature header is checked first — bounded, and without computing any MAC — so a missing,
+    // malformed or stale signature is refused before the body is read. The body is then only drained
+    // (bounded, never buffered or hashed) so that a client still sending reads the 401.
     let secrets = &state.settings.intake_secrets;
-    if secrets.is_empty() {
-        return Err(unauthorized(signature::SignatureError::NotConfigured));
-    }
-    let header = headers.get(signature::HEADER).map(|v| v.to_str());
-    let header = header
-        .transpose()
-        .map_err(|_| unauthorized(signature::SignatureError::Malformed))?;
-    let signed = signature::parse(header).map_err(unauthorized)?;
-    signed
-        .check_time(state.clock.now(), state.settings.signature_tolerance)
-        .map_err(unauthorized)?;
+    let signed = match signature_header(&state, &headers) {
+        Ok(signed) => signed,
+        Err(e) => {
+            if !expects_continue(&headers) {
+                let limit = state.settings.max_body_bytes;
+                drain(body, limit.saturating_mul(DRAIN_FACTOR)).await;
+            }
+            let mut refused = ApiError::unauthorized(e.to_string()).into_response();
+            refused
+                .headers_mut()
+                .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            return Ok(refused);
+        }
+    };
+    // Then the body (at most 1 MiB; a too-large one gets its 413 after a bounded drain), then one MAC
+    // per secret.
+    let bytes = read_limited(&headers, body, state.settings.max_body_bytes).await?;
     if !signed.matches(&bytes, secrets) {
-        return Err(unauthorized(signature::SignatureError::Mismatch));
+        return Err(ApiError::unauthorized(
+            signature::SignatureError::Mismatch.to_string(),
+        ));
     }
     let event = parse_order_placed(&bytes).map_err(|e| match e {
         IntakeError::Malformed(why) => {
@@ -102,6 +108,24 @@ pub async fn receive(
             ));
         }
     })
+}
+
+/// The parsed, in-window `Orderly-Signature` header; no MAC is computed here.
+fn signature_header(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<signature::ParsedSignature, signature::SignatureError> {
+    if state.settings.intake_secrets.is_empty() {
+        return Err(signature::SignatureError::NotConfigured);
+    }
+    let header = headers
+        .get(signature::HEADER)
+        .map(|v| v.to_str())
+        .transpose()
+        .map_err(|_| signature::SignatureError::Malformed)?;
+    let signed = signature::parse(header)?;
+    signed.check_time(state.clock.now(), state.settings.signature_tolerance)?;
+    Ok(signed)
 }
 
 fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
