@@ -5,10 +5,18 @@
 //! `failed`; cancelled and in-flight attempts are not judged.
 
 use orderly_domain::feature::{Integrity, StageFigures, WindowStats};
+use orderly_domain::shipment::Step;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::{Store, StoreError, to_micros};
+
+/// The typed step of a grouped `shipments` row (an unknown stored step is an error, never a guess).
+fn settled_step(r: &sqlx::any::AnyRow) -> Result<Step, StoreError> {
+    let stored: String = r.try_get("step")?;
+    Step::parse(&stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("shipments: unknown step {stored:?}")))
+}
 
 /// Shipment attempts settled (last updated) in `[since, until)`.
 pub async fn window_stats(
@@ -28,10 +36,14 @@ pub async fn window_stats(
     .await?;
     let mut stats = WindowStats::default();
     for r in &rows {
-        let step: String = r.try_get("step")?;
+        let step = settled_step(r)?;
         let class: Option<String> = r.try_get("failure_class")?;
         let n: i64 = r.try_get("n")?;
-        stats.record(step != "failed", class.as_deref(), n.max(0).unsigned_abs());
+        stats.record(
+            step != Step::Failed,
+            class.as_deref(),
+            n.max(0).unsigned_abs(),
+        );
     }
     Ok(stats)
 }
@@ -129,10 +141,10 @@ pub async fn stage_figures(
         .fetch_all(store.reader())
         .await?
     {
-        let step: String = r.try_get("step")?;
+        let step = settled_step(r)?;
         let class: Option<String> = r.try_get("failure_class")?;
         let n: i64 = r.try_get("n")?;
-        let succeeded = step != "failed";
+        let succeeded = step != Step::Failed;
         f.stats
             .record(succeeded, class.as_deref(), n.max(0).unsigned_abs());
         if succeeded {
