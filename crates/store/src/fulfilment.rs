@@ -2,6 +2,7 @@
 //! attempts (the saga's persisted steps), notes, batches, idempotency keys and tracking events.
 
 mod batches;
+mod cancel_intent;
 mod idempotency;
 mod leases;
 mod notes;
@@ -13,6 +14,9 @@ mod waiting;
 pub use batches::{
     Batch, BatchJob, batch, claim_next_job, close_if_done, create_batch, finish_job, open_batches,
     requeue_running,
+};
+pub use cancel_intent::{
+    CancelIntent, cancel_intent, clear_cancel_intent, pending_cancel_intents, set_cancel_intent,
 };
 pub use idempotency::{
     IdempotentResponse, Reservation, complete as idempotency_complete,

@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_access.sql"),
         postgres: include_str!("../migrations/postgres/0008_access.sql"),
     },
+    Migration {
+        version: 9,
+        name: "cancel_intent",
+        sqlite: include_str!("../migrations/sqlite/0009_cancel_intent.sql"),
+        postgres: include_str!("../migrations/postgres/0009_cancel_intent.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
