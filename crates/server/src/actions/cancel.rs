@@ -5,11 +5,17 @@ use orderly_domain::intake::FieldError;
 use orderly_domain::{Action, OrderStatus};
 use orderly_store::fulfilment::{self, Transition};
 use orderly_store::orders::{self, OrderSummary};
-use orderly_store::outbox;
+use orderly_store::audit::{self, AuditEntry};
+use orderly_store::fulfilment::CancelIntent;
+use orderly_store::{StoreError, outbox};
 
 use super::status_changed;
 use super::{ActionError, Actor, announce};
 use crate::app::AppState;
+use crate::shipping::FaultPoint;
+
+/// How old an intent must be before the worker finishes it (a live request is still at it before).
+pub const INTENT_GRACE: time::Duration = time::Duration::seconds(3);
 
 /// Longest cancellation reason (it is copied into history, the outbox and every webhook).
 pub const MAX_REASON: usize = 500;
@@ -45,30 +51,97 @@ pub async fn cancel_order(
         )));
     }
     let attempts = fulfilment::shipments(&state.store, summary.id).await?;
-    let live: Vec<_> = attempts.iter().filter(|s| s.step.is_live()).collect();
-    if let Some(picked) = live.iter().find(|s| s.picked_up_at.is_some()) {
+    if let Some(picked) = attempts
+        .iter()
+        .find(|s| s.step.is_live() && s.picked_up_at.is_some())
+    {
         return Err(ActionError::NotAllowed(format!(
             "the courier has already picked up AWB {}; it can no longer be cancelled — ask the courier for a return",
             picked.awb.clone().unwrap_or_default()
         )));
     }
-    let shipment_cancelled = cancel_at_shiprocket(state, &live).await?;
-    let now = state.clock.now();
+    let why = if reason.is_empty() {
+        None
+    } else {
+        Some(reason.to_string())
+    };
+    let intent = CancelIntent {
+        reason: why,
+        actor: actor.as_str().to_string(),
+        requested_at: state.clock.now(),
+        expected_version,
+    };
+    // The intent is written (with its audit entry) before Shiprocket is called, so a failure after
+    // the call leaves something the worker finishes instead of "AWB gone, order still shipped".
     let mut tx = state.store.begin().await?;
     let order = fulfilment::load_order(&mut tx, order_number)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let why = if reason.is_empty() {
-        None
-    } else {
-        Some(reason)
+    if expected_version.is_some_and(|v| v != order.version) {
+        return Err(ActionError::Stale);
+    }
+    fulfilment::set_cancel_intent(&mut tx, order.id, &intent).await?;
+    audit::append(
+        &mut tx,
+        &AuditEntry {
+            at: intent.requested_at,
+            actor: actor.as_str(),
+            action: "order.cancel_requested",
+            entity: "order",
+            entity_id: &order.order_number,
+            detail: serde_json::json!({ "reason": intent.reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    finish_cancel(state, order_number, &intent).await
+}
+
+/// Finishes a written cancel intent: cancels at Shiprocket (again, if an earlier pass got that far:
+/// cancelling a cancelled AWB succeeds), then one transaction cancels the order and clears the
+/// intent. A refusal (picked up, Shiprocket says no) clears the intent; any other failure leaves it
+/// for the shipment worker.
+pub(crate) async fn finish_cancel(
+    state: &AppState,
+    order_number: &str,
+    intent: &CancelIntent,
+) -> Result<OrderSummary, ActionError> {
+    let summary = orders::get(&state.store, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?
+        .summary;
+    let attempts = fulfilment::shipments(&state.store, summary.id).await?;
+    let live: Vec<_> = attempts.iter().filter(|s| s.step.is_live()).collect();
+    if let Some(picked) = live.iter().find(|s| s.picked_up_at.is_some()) {
+        let e = ActionError::NotAllowed(format!(
+            "the courier has already picked up AWB {}; it can no longer be cancelled — ask the courier for a return",
+            picked.awb.clone().unwrap_or_default()
+        ));
+        return refused(state, summary.id, e).await;
+    }
+    let shipment_cancelled = match cancel_at_shiprocket(state, &live).await {
+        Ok(done) => done,
+        Err(e @ ActionError::NotAllowed(_)) => return refused(state, summary.id, e).await,
+        Err(e) => return Err(e),
     };
+    let now = state.clock.now();
+    let actor = Actor::system(&intent.actor);
+    let why = intent.reason.as_deref();
+    let mut tx = state.store.begin().await?;
+    let order = fulfilment::load_order(&mut tx, order_number)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    if state.faults.fires(FaultPoint::CancelCommitDbError) {
+        return Err(StoreError::Db(sqlx::Error::PoolTimedOut).into());
+    }
+    // The caller's version was checked when the intent was written; a change since (a tracking
+    // update, a flag) must not strand a cancellation Shiprocket has already done.
     fulfilment::transition(
         &mut tx,
         &order,
         &Transition {
             action: Action::Cancel,
-            expected_version,
+            expected_version: None,
             actor: actor.as_str(),
             reason: why,
             at: now,
@@ -76,7 +149,8 @@ pub async fn cancel_order(
     )
     .await?;
     fulfilment::cancel_all(&mut tx, order.id, now).await?;
-    status_changed(&mut tx, &order, OrderStatus::Cancelled, actor, why, now).await?;
+    fulfilment::clear_cancel_intent(&mut tx, order.id).await?;
+    status_changed(&mut tx, &order, OrderStatus::Cancelled, &actor, why, now).await?;
     outbox::append(
         &mut tx,
         outbox::types::ORDER_CANCELLED,
@@ -95,6 +169,49 @@ pub async fn cancel_order(
     tx.commit().await?;
     announce(state, order_number, "status");
     Ok(summary)
+}
+
+/// Clears the intent of a cancellation that cannot happen and answers `e`.
+async fn refused(
+    state: &AppState,
+    order_id: i64,
+    e: ActionError,
+) -> Result<OrderSummary, ActionError> {
+    let mut tx = state.store.begin().await?;
+    fulfilment::clear_cancel_intent(&mut tx, order_id).await?;
+    tx.commit().await?;
+    Err(e)
+}
+
+/// Finishes cancel intents older than [`INTENT_GRACE`] (at most a few per pass): an order already
+/// cancelled only has its intent cleared. Called by the shipment worker every second.
+pub async fn finish_pending_cancels(state: &AppState) {
+    let pending = match fulfilment::pending_cancel_intents(&state.store, 20).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list pending cancel intents");
+            return;
+        }
+    };
+    let now = state.clock.now();
+    for (n, intent) in pending {
+        if now - intent.requested_at < INTENT_GRACE {
+            continue;
+        }
+        let done = match orders::get(&state.store, &n).await {
+            Ok(Some(o)) if o.summary.status == OrderStatus::Cancelled => {
+                refused(state, o.summary.id, ActionError::NotFound).await
+            }
+            Ok(Some(_)) => finish_cancel(state, &n, &intent).await,
+            Ok(None) => continue,
+            Err(e) => Err(e.into()),
+        };
+        match done {
+            Ok(_) => tracing::info!("finished a pending cancellation"),
+            Err(ActionError::NotFound) => {}
+            Err(e) => tracing::warn!(error = %e, "a pending cancellation is not finished yet"),
+        }
+    }
 }
 
 /// Cancels AWBs and Shiprocket orders of the live attempts; true when something was cancelled there.

@@ -12,7 +12,7 @@ mod tracking;
 
 pub use address::edit_shipping_address;
 pub use batch::{BatchKind, MAX_BATCH, resume_batches, run_batch, start_batch};
-pub use cancel::cancel_order;
+pub use cancel::{cancel_order, finish_pending_cancels};
 pub use notes::add_note;
 pub use processing::mark_processing;
 pub use shipment::{

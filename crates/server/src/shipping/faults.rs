@@ -13,6 +13,9 @@ pub enum FaultPoint {
     /// Committing the AWB and `shipped`: a flag change bumps the order's version between reading
     /// the order and the transition (a concurrent edit).
     ShipCommitVersionBump,
+    /// Committing `→ cancelled` after Shiprocket cancelled the AWB: the transaction fails with a
+    /// transient database error (the cancel intent stays and is finished by the worker).
+    CancelCommitDbError,
 }
 
 /// Armed fault points, shared by every clone of the state.
@@ -20,6 +23,7 @@ pub enum FaultPoint {
 pub struct Faults {
     db_error: Arc<AtomicU32>,
     version_bump: Arc<AtomicU32>,
+    cancel_db_error: Arc<AtomicU32>,
 }
 
 impl Faults {
@@ -39,6 +43,7 @@ impl Faults {
         match point {
             FaultPoint::ShipCommitDbError => &self.db_error,
             FaultPoint::ShipCommitVersionBump => &self.version_bump,
+            FaultPoint::CancelCommitDbError => &self.cancel_db_error,
         }
     }
 }

@@ -58,6 +58,14 @@ pub async fn run(state: &AppState, id: i64, stop: StopAt) -> anyhow::Result<()> 
             outcome::abandon(state, &sr, &sh).await?;
             return Ok(());
         }
+        if fulfilment::cancel_intent(&state.store, sh.order_id)
+            .await?
+            .is_some()
+        {
+            // A cancellation is under way: no new Shiprocket work; the order ends cancelled (the
+            // attempt is then abandoned) or the intent is cleared and the saga goes on.
+            return Ok(());
+        }
         if !sh.step.has_awb() {
             // No new shipment work while fulfilment is off for this order; work past the AWB finishes.
             if let Err(off) = crate::feature::check(state, &summary.order_number, &sh.actor).await {

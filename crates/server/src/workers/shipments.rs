@@ -37,6 +37,8 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 }
                 Err(e) => tracing::warn!(error = %e, "could not list due shipments"),
             }
+            // Cancellations whose final commit failed (or whose process died) are finished here.
+            crate::actions::finish_pending_cancels(&state).await;
         }
         tokio::select! {
             _ = shutdown.changed() => return,
