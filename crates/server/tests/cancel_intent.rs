@@ -83,7 +83,10 @@ async fn a_failed_cancel_commit_after_shiprocket_is_finished_by_the_worker(engin
             json!({ "reason": "customer asked" }),
         )
         .await;
-    assert!(status >= 500, "the failed commit is an error: {status} {body}");
+    assert!(
+        status >= 500,
+        "the failed commit is an error: {status} {body}"
+    );
     let sim = app.sim().control();
     assert_eq!(
         sim.shipment_status(&awb),

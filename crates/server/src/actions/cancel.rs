@@ -3,10 +3,10 @@
 
 use orderly_domain::intake::FieldError;
 use orderly_domain::{Action, OrderStatus};
-use orderly_store::fulfilment::{self, Transition};
-use orderly_store::orders::{self, OrderSummary};
 use orderly_store::audit::{self, AuditEntry};
 use orderly_store::fulfilment::CancelIntent;
+use orderly_store::fulfilment::{self, Transition};
+use orderly_store::orders::{self, OrderSummary};
 use orderly_store::{StoreError, outbox};
 
 use super::status_changed;
