@@ -56,7 +56,10 @@ fn unique_order_numbers(order_numbers: &[String]) -> Result<Vec<String>, ActionE
     if order_numbers.len() > MAX_BATCH {
         return Err(invalid(count()));
     }
-    if order_numbers.iter().any(|n| n.len() > ORDER_NUMBER_MAX_LEN) {
+    if order_numbers
+        .iter()
+        .any(|n| n.chars().count() > ORDER_NUMBER_MAX_LEN)
+    {
         return Err(invalid(format!(
             "an order number is at most {ORDER_NUMBER_MAX_LEN} characters"
         )));

@@ -185,7 +185,7 @@ pub struct ShipmentBody {
 pub struct CancelBody {
     /// Why (kept in the timeline).
     #[serde(default, deserialize_with = "text")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(schema_with = super::openapi::cancel_reason)]
     pub reason: String,
     /// The order's `version` as last read.
     #[serde(default, deserialize_with = "opt_whole")]
@@ -222,7 +222,7 @@ pub struct AddressInput {
     pub line1: String,
     /// Second line (optional).
     #[serde(default, deserialize_with = "opt_text")]
-    #[schema(pattern = "^[^\\u0000]*$")]
+    #[schema(schema_with = super::openapi::optional_line_200)]
     pub line2: Option<String>,
     /// City: 1–100 characters, no control characters.
     #[schema(schema_with = line_100)]

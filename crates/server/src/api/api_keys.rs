@@ -49,13 +49,30 @@ pub struct ApiKeyView {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateApiKey {
     /// A name to recognise it by (1–100 characters).
+    #[serde(deserialize_with = "super::extract::text")]
+    #[schema(schema_with = super::openapi::name_100)]
     pub name: String,
-    /// Scopes: `orders:read`, `orders:write`, `events:read`, `metrics:read`, `admin`.
+    /// Scopes: `orders:read`, `orders:write`, `events:read`, `metrics:read`, `admin` (1 to 5, no repeats).
+    #[serde(deserialize_with = "super::extract::texts")]
+    #[schema(schema_with = scopes_schema)]
     pub scopes: Vec<String>,
     /// When it stops working (RFC 3339, in the future); never when omitted.
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<OffsetDateTime>,
+}
+
+/// 1 to 5 known scopes.
+fn scopes_schema() -> utoipa::openapi::schema::Array {
+    let scope = utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(SCOPES.iter().copied()));
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(scope)
+        .min_items(Some(1))
+        .max_items(Some(SCOPES.len()))
+        .unique_items(true)
+        .build()
 }
 
 /// A created key, shown this once.
@@ -153,7 +170,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Json(body): Json<CreateApiKey>,
+    super::extract::ApiJson(body): super::extract::ApiJson<CreateApiKey>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
     caller.require("admin")?;
     let now = state.clock.now();

@@ -31,9 +31,13 @@ pub struct BatchBody {
     pub order_numbers: Vec<String>,
 }
 
-/// 1–1000 non-blank order numbers.
+/// 1–1000 non-blank order numbers of at most 50 characters.
 fn order_numbers() -> utoipa::openapi::schema::Array {
-    super::openapi::non_blank_list(1, Some(actions::MAX_BATCH))
+    super::openapi::non_blank_list(
+        1,
+        Some(actions::MAX_BATCH),
+        Some(orderly_domain::order::ORDER_NUMBER_MAX_LEN),
+    )
 }
 
 /// A started batch.

@@ -141,7 +141,7 @@ fn any_staff() -> utoipa::openapi::schema::Array {
 
 /// A non-empty staff list of non-blank entries.
 fn staff_list() -> utoipa::openapi::schema::Array {
-    super::openapi::non_blank_list(1, None)
+    super::openapi::non_blank_list(1, None, None)
 }
 
 /// The view of the flag in force, with the latest 20 changes.

@@ -17,6 +17,9 @@ pub const TEXT: &str = r"^[^\u0000]*$";
 /// Pattern of a one-line text field: not blank, and no control characters.
 pub const LINE: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$";
 
+/// Pattern of an optional one-line text: no control characters (it may be empty).
+pub const ONE_LINE: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
+
 /// Pattern of a PIN code as accepted: six digits, the first not 0, spaces between them allowed.
 pub const PINCODE: &str = r"^[\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[1-9]( *[0-9]){5}[\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
 
@@ -48,6 +51,31 @@ pub fn line_200() -> Object {
         Some(200),
         "1–200 characters once trimmed, no control characters",
     )
+}
+
+/// Schema of a cancellation reason: optional, at most 500 characters on one line.
+pub fn cancel_reason() -> Object {
+    text(
+        ONE_LINE,
+        0,
+        Some(500),
+        "Why (optional): at most 500 characters on one line",
+    )
+}
+
+/// Schema of an optional second address line: at most 200 characters, no control characters.
+pub fn optional_line_200() -> Object {
+    text(
+        ONE_LINE,
+        0,
+        Some(200),
+        "Optional: at most 200 characters once trimmed, no control characters",
+    )
+}
+
+/// Schema of a name of 1–100 characters, not blank.
+pub fn name_100() -> Object {
+    text(NON_BLANK, 1, Some(100), "1–100 characters, not blank")
 }
 
 /// Schema of a free text (no U+0000).
@@ -84,12 +112,17 @@ pub fn pincode() -> Object {
 }
 
 /// Schema of a list of `min`–`max` non-blank strings.
-pub fn non_blank_list(min: usize, max: Option<usize>) -> utoipa::openapi::schema::Array {
+pub fn non_blank_list(
+    min: usize,
+    max: Option<usize>,
+    item_max_len: Option<usize>,
+) -> utoipa::openapi::schema::Array {
     utoipa::openapi::schema::ArrayBuilder::new()
         .items(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .pattern(Some(NON_BLANK)),
+                .pattern(Some(NON_BLANK))
+                .max_length(item_max_len),
         )
         .min_items(Some(min))
         .max_items(max)
